@@ -1,0 +1,122 @@
+package org.conenatd.conntrack;
+
+import org.conenatd.netlink.Decoder;
+import org.conenatd.netlink.Encoder;
+import org.conenatd.netlink.MessageReader;
+import org.conenatd.netlink.Netlink;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.packet.Inet4;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
+
+import static org.conenatd.conntrack.Ctnetlink.*;
+import static org.conenatd.netlink.Netlink.*;
+
+/**
+ * Requests to ctnetlink over one socket: create an entry, dump the table. One thread at a time.
+ */
+public final class Conntrack implements AutoCloseable {
+    public static final int AF_INET = 2;
+    private static final int MSG_NEW = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW);
+    private static final int MSG_GET = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET);
+    private static final int MSG_DELETE = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_DELETE);
+
+    private final NetlinkSocket sock;
+    private final Encoder enc;
+    private final MemorySegment rbuf;
+
+    public Conntrack(NetlinkSocket sock) {
+        this.sock = sock;
+        Arena arena = Arena.ofAuto();
+        this.enc = new Encoder(arena.allocate(64 * 1024, 8));
+        this.rbuf = arena.allocate(256 * 1024, 8);
+    }
+
+    public static Conntrack open() throws NetlinkException {
+        NetlinkSocket s = NetlinkSocket.open("ctnetlink");
+        s.setReceiveTimeout(5000);
+        return new Conntrack(s);
+    }
+
+    public NetlinkSocket socket() { return sock; }
+
+    /**
+     * Encodes the creation of the entry for an inbound flow {@code wan -> nat}, destination-NAT'd
+     * to {@code lan}: its reply tuple becomes {@code lan -> wan}, so the LAN host sees the real peer
+     * and its replies are un-NAT'd to leave from {@code nat}. Returns nothing; the caller sends.
+     */
+    public static void encodeDnatCreate(Encoder e, int seq, int wanIp, int wanPort, int natIp, int natPort,
+                                        int lanIp, int lanPort, int timeoutSeconds) {
+        int m = e.begin(MSG_NEW, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq);
+        e.nfgenmsg(AF_INET, 0);
+        Tuple.encode(e, CTA_TUPLE_ORIG, Tuple.IPPROTO_UDP, wanIp, wanPort, natIp, natPort);
+        // The kernel requires a reply tuple; NAT setup rewrites it to lan -> wan.
+        Tuple.encode(e, CTA_TUPLE_REPLY, Tuple.IPPROTO_UDP, natIp, natPort, wanIp, wanPort);
+        int nat = e.beginNested(CTA_NAT_DST);
+        e.u32be(CTA_NAT_V4_MINIP, lanIp);
+        e.u32be(CTA_NAT_V4_MAXIP, lanIp);
+        int proto = e.beginNested(CTA_NAT_PROTO);
+        e.u16be(CTA_PROTONAT_PORT_MIN, lanPort);
+        e.u16be(CTA_PROTONAT_PORT_MAX, lanPort);
+        e.endNested(proto);
+        e.endNested(nat);
+        e.u32be(CTA_TIMEOUT, timeoutSeconds);
+        e.end(m);
+    }
+
+    public static String describeDnat(int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort) {
+        return "create udp " + Inet4.format(wanIp) + ":" + wanPort + " -> " + Inet4.format(natIp) + ":" + natPort
+                + " dnat " + Inet4.format(lanIp) + ":" + lanPort;
+    }
+
+    /** Creates the DNAT'd entry and waits for the kernel's answer. */
+    public void createDnat(int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort, int timeout)
+            throws NetlinkException {
+        enc.reset();
+        int seq = sock.nextSeq();
+        encodeDnatCreate(enc, seq, wanIp, wanPort, natIp, natPort, lanIp, lanPort, timeout);
+        sock.request(enc, seq, describeDnat(wanIp, wanPort, natIp, natPort, lanIp, lanPort), rbuf, null);
+    }
+
+    /** Deletes the entry whose original tuple is {@code orig}. */
+    public void delete(Tuple orig) throws NetlinkException {
+        enc.reset();
+        int seq = sock.nextSeq();
+        int m = enc.begin(MSG_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq);
+        enc.nfgenmsg(AF_INET, 0);
+        orig.encode(enc, CTA_TUPLE_ORIG);
+        enc.end(m);
+        sock.request(enc, seq, "delete " + orig, rbuf, null);
+    }
+
+    /** Dumps the IPv4 conntrack table, calling {@code sink} for every entry. */
+    public void dump(Consumer<Flow> sink) throws NetlinkException {
+        enc.reset();
+        int seq = sock.nextSeq();
+        int m = enc.begin(MSG_GET, NLM_F_REQUEST | NLM_F_DUMP, seq);
+        enc.nfgenmsg(AF_INET, 0);
+        enc.end(m);
+        Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+        sock.request(enc, seq, "dump conntrack table", rbuf, msg -> {
+            Flow f = Flow.decode(msg, a, t1, t2);
+            if (f != null) sink.accept(f);
+        });
+    }
+
+    @Override
+    public void close() {
+        sock.close();
+    }
+
+    /** Decodes an event message; null if it is not a conntrack event about an IPv4 flow. */
+    public static Event decodeEvent(MessageReader m, Decoder a, Decoder t1, Decoder t2) {
+        if ((m.type() >> 8) != Netlink.NFNL_SUBSYS_CTNETLINK) return null;
+        Event.Type type = Event.Type.of(m.type(), m.flags());
+        if (type == null) return null;
+        Flow f = Flow.decode(m, a, t1, t2);
+        return f == null ? null : new Event(type, f);
+    }
+}

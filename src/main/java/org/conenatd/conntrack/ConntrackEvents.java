@@ -1,0 +1,63 @@
+package org.conenatd.conntrack;
+
+import org.conenatd.netlink.Decoder;
+import org.conenatd.netlink.MessageReader;
+import org.conenatd.netlink.Netlink;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkSocket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
+
+/** A subscription to conntrack NEW and DESTROY events. */
+public final class ConntrackEvents implements AutoCloseable {
+    private final NetlinkSocket sock;
+    private final MemorySegment rbuf = Arena.ofAuto().allocate(256 * 1024, 8);
+    private final MessageReader reader = new MessageReader();
+    private final Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+
+    private ConntrackEvents(NetlinkSocket sock) {
+        this.sock = sock;
+    }
+
+    public static ConntrackEvents subscribe(int receiveBufferBytes, long pollMillis) throws NetlinkException {
+        NetlinkSocket s = NetlinkSocket.open("conntrack events");
+        try {
+            s.setReceiveBuffer(receiveBufferBytes);
+            s.setReceiveTimeout(pollMillis);
+            s.joinGroup(Netlink.NFNLGRP_CONNTRACK_NEW);
+            s.joinGroup(Netlink.NFNLGRP_CONNTRACK_DESTROY);
+            return new ConntrackEvents(s);
+        } catch (NetlinkException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    public NetlinkSocket socket() { return sock; }
+
+    /**
+     * Waits up to the poll interval for one datagram and hands each event in it to {@code sink}.
+     * Returns the number of events, 0 on timeout. ENOBUFS (events were lost) is thrown.
+     */
+    public int poll(Consumer<Event> sink) throws NetlinkException {
+        int n = sock.receive(rbuf, false);
+        if (n <= 0) return 0;
+        int count = 0;
+        reader.wrap(rbuf, 0, n);
+        while (reader.next()) {
+            Event e = Conntrack.decodeEvent(reader, a, t1, t2);
+            if (e != null) {
+                sink.accept(e);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void close() {
+        sock.close();
+    }
+}

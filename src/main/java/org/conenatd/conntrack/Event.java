@@ -1,0 +1,19 @@
+package org.conenatd.conntrack;
+
+import org.conenatd.netlink.Netlink;
+
+/** A conntrack event: which group it came from and the flow it describes. */
+public record Event(Type type, Flow flow) {
+
+    public enum Type {
+        NEW, UPDATE, DESTROY;
+
+        /** NEW and UPDATE both arrive as IPCTNL_MSG_CT_NEW; the kernel marks creations with CREATE|EXCL. */
+        public static Type of(int msgType, int flags) {
+            int msg = msgType & 0xff;
+            if (msg == Ctnetlink.IPCTNL_MSG_CT_DELETE) return DESTROY;
+            if (msg != Ctnetlink.IPCTNL_MSG_CT_NEW) return null;
+            return (flags & (Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL)) != 0 ? NEW : UPDATE;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.conenatd.conntrack;
+
+import org.conenatd.netlink.Decoder;
+import org.conenatd.netlink.Encoder;
+import org.conenatd.packet.Inet4;
+
+import static org.conenatd.conntrack.Ctnetlink.*;
+
+/**
+ * An IPv4 conntrack tuple (CTA_TUPLE_ORIG / CTA_TUPLE_REPLY): protocol, addresses, ports.
+ * Addresses are host-order ints of the network-order values; ports 0..65535.
+ */
+public record Tuple(int proto, int src, int dst, int srcPort, int dstPort) {
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+
+    public static Tuple udp(int src, int srcPort, int dst, int dstPort) {
+        return new Tuple(IPPROTO_UDP, src, dst, srcPort, dstPort);
+    }
+
+    public Tuple inverse() {
+        return new Tuple(proto, dst, src, dstPort, srcPort);
+    }
+
+    public void encode(Encoder e, int attrType) {
+        encode(e, attrType, proto, src, srcPort, dst, dstPort);
+    }
+
+    /** Allocation-free form for the hot path. */
+    public static void encode(Encoder e, int attrType, int proto, int src, int srcPort, int dst, int dstPort) {
+        int t = e.beginNested(attrType);
+        int ip = e.beginNested(CTA_TUPLE_IP);
+        e.u32be(CTA_IP_V4_SRC, src);
+        e.u32be(CTA_IP_V4_DST, dst);
+        e.endNested(ip);
+        int p = e.beginNested(CTA_TUPLE_PROTO);
+        e.u8(CTA_PROTO_NUM, proto);
+        e.u16be(CTA_PROTO_SRC_PORT, srcPort);
+        e.u16be(CTA_PROTO_DST_PORT, dstPort);
+        e.endNested(p);
+        e.endNested(t);
+    }
+
+    /** Decodes the payload of a tuple attribute; {@code inner} is scratch. Null if not IPv4 or malformed. */
+    public static Tuple decode(Decoder d, Decoder inner) {
+        int proto = -1, src = 0, dst = 0, sport = 0, dport = 0;
+        boolean v4 = false;
+        while (d.next()) {
+            switch (d.type()) {
+                case CTA_TUPLE_IP -> {
+                    d.nested(inner);
+                    while (inner.next()) {
+                        switch (inner.type()) {
+                            case CTA_IP_V4_SRC -> { src = inner.u32be(); v4 = true; }
+                            case CTA_IP_V4_DST -> dst = inner.u32be();
+                            default -> { }
+                        }
+                    }
+                    if (!inner.ok()) d.fail(inner.error());
+                }
+                case CTA_TUPLE_PROTO -> {
+                    d.nested(inner);
+                    while (inner.next()) {
+                        switch (inner.type()) {
+                            case CTA_PROTO_NUM -> proto = inner.u8();
+                            case CTA_PROTO_SRC_PORT -> sport = inner.u16be();
+                            case CTA_PROTO_DST_PORT -> dport = inner.u16be();
+                            default -> { }
+                        }
+                    }
+                    if (!inner.ok()) d.fail(inner.error());
+                }
+                default -> { }
+            }
+        }
+        if (!d.ok() || !v4 || proto < 0) return null;
+        return new Tuple(proto, src, dst, sport, dport);
+    }
+
+    @Override
+    public String toString() {
+        String p = switch (proto) {
+            case IPPROTO_UDP -> "udp";
+            case IPPROTO_TCP -> "tcp";
+            default -> "proto " + proto;
+        };
+        return p + " " + Inet4.format(src) + ":" + srcPort + " -> " + Inet4.format(dst) + ":" + dstPort;
+    }
+}

@@ -1,0 +1,225 @@
+package org.conenatd.daemon;
+
+import org.conenatd.conntrack.Conntrack;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingTable;
+import org.conenatd.netlink.Encoder;
+import org.conenatd.netlink.Errno;
+import org.conenatd.netlink.MessageReader;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.nfqueue.NfQueue;
+import org.conenatd.nfqueue.QueuedPacket;
+import org.conenatd.nfqueue.Verdict;
+import org.conenatd.packet.Inet4;
+import org.conenatd.packet.Ipv4UdpView;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The queue thread: first packets of unsolicited inbound flows.
+ *
+ * <p>It drains whatever the queue holds (up to {@link #BATCH} packets), sends one conntrack
+ * creation per mapped packet in a single send, matches the kernel's answers by sequence number,
+ * then sends all verdicts together. Buffers are allocated once; the per-packet path allocates
+ * nothing unless a log line is written.
+ */
+final class InboundPath implements Runnable {
+    static final int BATCH = 64;
+    private static final int SLOT_BYTES = 66 * 1024; // a whole 64 KiB packet plus netlink headers
+    private static final int PENDING_MAX = BATCH * 2;
+
+    private final NfQueue queue;
+    private final NetlinkSocket ct;
+    private final FullConeNat nat;
+    private final int fwmark;
+    private final int ctTimeout;
+    private final Log log;
+    private final Stats stats;
+    private volatile boolean running = true;
+
+    private final MemorySegment[] bufs = new MemorySegment[BATCH];
+    private final MemorySegment ackBuf;
+    private final Encoder creates;
+    private final MessageReader reader = new MessageReader();
+    private final MessageReader acks = new MessageReader();
+    private final QueuedPacket pkt = new QueuedPacket();
+    private final Ipv4UdpView view = new Ipv4UdpView();
+
+    // one row per packet waiting for its conntrack entry
+    private int pending;
+    private final int[] pId = new int[PENDING_MAX];
+    private final int[] pBuf = new int[PENDING_MAX];
+    private final long[] pOff = new long[PENDING_MAX];
+    private final int[] pLen = new int[PENDING_MAX];
+    private final long[] pTarget = new long[PENDING_MAX];
+    private final int[] pResult = new int[PENDING_MAX];
+    private final int[] pSrc = new int[PENDING_MAX];
+    private final int[] pSrcPort = new int[PENDING_MAX];
+    private final int[] pDstPort = new int[PENDING_MAX];
+
+    InboundPath(NfQueue queue, NetlinkSocket ct, FullConeNat nat, int fwmark, int ctTimeout, Log log, Stats stats) {
+        this.queue = queue;
+        this.ct = ct;
+        this.nat = nat;
+        this.fwmark = fwmark;
+        this.ctTimeout = ctTimeout;
+        this.log = log;
+        this.stats = stats;
+        Arena arena = Arena.ofAuto();
+        for (int i = 0; i < BATCH; i++) bufs[i] = arena.allocate(SLOT_BYTES, 8);
+        ackBuf = arena.allocate(64 * 1024, 8);
+        creates = new Encoder(arena.allocate(PENDING_MAX * 256L, 8));
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                cycle();
+            } catch (NetlinkException e) {
+                log.error("[!] queue: " + e.getMessage());
+                pending = 0;
+                creates.reset();
+                sleepQuietly();
+            } catch (RuntimeException e) {
+                log.error("[!] queue: unexpected " + e);
+                pending = 0;
+                creates.reset();
+                sleepQuietly();
+            }
+        }
+    }
+
+    private void cycle() throws NetlinkException {
+        pending = 0;
+        int used = 0;
+        int n = queue.receive(bufs[0], false);
+        if (n < 0) return;
+        while (true) {
+            if (handleDatagram(used, n)) used++;
+            if (used == BATCH || pending >= PENDING_MAX - 4) break;
+            n = queue.receive(bufs[used], true);
+            if (n < 0) break;
+        }
+        if (pending > 0) createEntries();
+        for (int i = 0; i < pending; i++) finish(i);
+        queue.flushVerdicts();
+    }
+
+    /** Returns true if the buffer now holds packets waiting for entries (so it must not be reused). */
+    private boolean handleDatagram(int b, int n) throws NetlinkException {
+        boolean keep = false;
+        MemorySegment buf = bufs[b];
+        reader.wrap(buf, 0, n);
+        while (reader.next()) {
+            if (reader.isError()) {
+                // A verdict the kernel refused (e.g. the packet id expired): nothing to undo.
+                stats.verdictErrors.increment();
+                log.warn("[!] queue: verdict refused: " + Errno.name(-reader.errorCode()));
+                continue;
+            }
+            if (!NfQueue.isPacket(reader) || !pkt.decode(reader)) continue;
+            stats.queued.increment();
+            if (pkt.hasPayload() && classify(b, buf)) keep = true;
+        }
+        return keep;
+    }
+
+    private boolean classify(int b, MemorySegment buf) throws NetlinkException {
+        if (view.wrap(buf, pkt.payloadOffset(), pkt.payloadLength()) != Ipv4UdpView.Classification.UDP) {
+            stats.notUdp.increment();
+            passBack(pkt.id());
+            return false;
+        }
+        long target = nat.route(view.dstAddr(), view.dstPort());
+        if (target == MappingTable.NONE) {
+            stats.passed.increment();
+            if (log.packetLineAllowed()) {
+                log.info("[x] " + Inet4.format(view.srcAddr()) + ":" + view.srcPort() + " -> "
+                        + Inet4.format(view.dstAddr()) + ":" + view.dstPort() + " not mapped, passed on");
+            }
+            passBack(pkt.id());
+            return false;
+        }
+        int i = pending++;
+        pId[i] = pkt.id();
+        pBuf[i] = b;
+        pOff[i] = pkt.payloadOffset();
+        pLen[i] = pkt.payloadLength();
+        pTarget[i] = target;
+        pSrc[i] = view.srcAddr();
+        pSrcPort[i] = view.srcPort();
+        pDstPort[i] = view.dstPort();
+        pResult[i] = -1;
+        return true;
+    }
+
+    private void passBack(int id) throws NetlinkException {
+        // Marked so the queue rule's RETURN lets it through the chain unchanged.
+        queue.verdict(id, Verdict.NF_REPEAT, fwmark, true, null, 0, 0);
+    }
+
+    private void createEntries() throws NetlinkException {
+        creates.reset();
+        int base = ct.nextSeq();
+        for (int i = 0; i < pending; i++) {
+            int seq = i == 0 ? base : ct.nextSeq();
+            Conntrack.encodeDnatCreate(creates, seq, pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i],
+                    MappingTable.ip(pTarget[i]), MappingTable.port(pTarget[i]), ctTimeout);
+        }
+        ct.send(creates);
+        int answered = 0;
+        while (answered < pending) {
+            int n = ct.receive(ackBuf, false);
+            if (n < 0) {
+                for (int i = 0; i < pending; i++) if (pResult[i] < 0) pResult[i] = Errno.ETIMEDOUT;
+                return;
+            }
+            acks.wrap(ackBuf, 0, n);
+            while (acks.next()) {
+                if (!acks.isError()) continue;
+                int i = acks.seq() - base;
+                if (i < 0 || i >= pending || pResult[i] >= 0) continue; // a late answer to an old batch
+                pResult[i] = -acks.errorCode();
+                answered++;
+            }
+        }
+    }
+
+    private void finish(int i) throws NetlinkException {
+        int err = pResult[i];
+        int lanIp = MappingTable.ip(pTarget[i]), lanPort = MappingTable.port(pTarget[i]);
+        if (err == 0 || err == Errno.EEXIST) {
+            // EEXIST: another first packet of this flow created the entry a moment ago; deliver this one too.
+            if (err == Errno.EEXIST) stats.createExists.increment();
+            MemorySegment buf = bufs[pBuf[i]];
+            view.wrap(buf, pOff[i], pLen[i]);
+            view.rewriteDestination(lanIp, lanPort);
+            queue.verdict(pId[i], Verdict.NF_ACCEPT, fwmark, true, buf, pOff[i], pLen[i]);
+            stats.forwarded.increment();
+            if (log.packetLineAllowed()) {
+                log.info("[>] " + Inet4.format(pSrc[i]) + ":" + pSrcPort[i] + " -> " + Inet4.format(nat.natIp()) + ":"
+                        + pDstPort[i] + " forwarded to " + Inet4.format(lanIp) + ":" + lanPort);
+            }
+            return;
+        }
+        stats.createFailed.increment();
+        log.warn("[!] " + Conntrack.describeDnat(pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i], lanIp, lanPort)
+                + " failed: " + Errno.name(err) + "; packet passed on unforwarded");
+        passBack(pId[i]);
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

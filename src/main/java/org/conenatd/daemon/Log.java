@@ -1,0 +1,110 @@
+package org.conenatd.daemon;
+
+import org.conenatd.netlink.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Operator-facing log lines. In the foreground they go to stderr with a timestamp; as a daemon to
+ * syslog (/dev/log), since there is no terminal. Per-packet lines are rate-limited so a flood of
+ * inbound flows cannot turn logging into the bottleneck; what was suppressed is counted and said.
+ */
+public final class Log {
+    public enum Level { QUIET, INFO, DEBUG }
+
+    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    private static final int LOG_DAEMON = 3 << 3;
+
+    private final Level level;
+    private final boolean syslog;
+    private final int perSecond;
+    private final Arena arena = Arena.ofShared();
+    private int syslogFd = -1;
+    private MemorySegment callState;
+    private MemorySegment sbuf;
+    private long windowStart;
+    private int windowCount;
+    private long suppressed;
+
+    public Log(Level level, boolean syslog, int perSecond) {
+        this.level = level;
+        this.syslog = syslog;
+        this.perSecond = perSecond;
+        if (syslog) openSyslog();
+    }
+
+    public Level level() { return level; }
+    public boolean debugEnabled() { return level == Level.DEBUG; }
+
+    /** Mapping changes and lifecycle: shown unless quiet. */
+    public void info(String msg) {
+        if (level != Level.QUIET) write(6, msg);
+    }
+
+    /** Problems: always shown. */
+    public void warn(String msg) {
+        write(4, msg);
+    }
+
+    public void error(String msg) {
+        write(3, msg);
+    }
+
+    public void debug(String msg) {
+        if (level == Level.DEBUG) write(7, msg);
+    }
+
+    /** True if a per-packet line may be written now (rate-limited unless debugging). */
+    public synchronized boolean packetLineAllowed() {
+        if (level == Level.QUIET) return false;
+        if (level == Level.DEBUG) return true;
+        long now = System.nanoTime();
+        if (now - windowStart > 1_000_000_000L) {
+            if (suppressed > 0) {
+                write(6, "[i] " + suppressed + " more inbound decision lines suppressed (limit " + perSecond + "/s)");
+                suppressed = 0;
+            }
+            windowStart = now;
+            windowCount = 0;
+        }
+        if (windowCount < perSecond) {
+            windowCount++;
+            return true;
+        }
+        suppressed++;
+        return false;
+    }
+
+    private synchronized void write(int severity, String msg) {
+        if (syslogFd >= 0) {
+            byte[] b = ("<" + (LOG_DAEMON | severity) + ">conenatd[" + ProcessHandle.current().pid() + "]: " + msg)
+                    .getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(b.length, sbuf.byteSize());
+            MemorySegment.copy(b, 0, sbuf, ValueLayout.JAVA_BYTE, 0, n);
+            Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT);
+            return;
+        }
+        if (syslog) return; // daemon without syslog: nowhere to write
+        System.err.println(LocalDateTime.now().format(TS) + " " + msg);
+    }
+
+    private void openSyslog() {
+        callState = Libc.newCallState(arena);
+        sbuf = arena.allocate(4096);
+        int fd = Libc.socket(callState, Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) return;
+        MemorySegment sa = arena.allocate(110); // sockaddr_un
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_UNIX);
+        sa.setString(2, "/dev/log");
+        if (Libc.connect(callState, fd, sa, 110) < 0) {
+            Libc.close(callState, fd);
+            return;
+        }
+        syslogFd = fd;
+    }
+}

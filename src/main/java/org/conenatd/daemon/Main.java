@@ -1,0 +1,148 @@
+package org.conenatd.daemon;
+
+import org.conenatd.netlink.Libc;
+import org.conenatd.packet.Inet4;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]}: the original's flags, and a few more. */
+@Command(name = "conenatd", mixinStandardHelpOptions = true, version = "conenatd 0.1.0",
+        sortOptions = false, usageHelpWidth = 100,
+        description = "Full Cone NAT for Linux: learns UDP mappings from conntrack events and DNATs "
+                + "unsolicited inbound flows handed to it by an NFQUEUE rule.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = {"-n", "--nat-ip"}, required = true, paramLabel = "<nat-ip>",
+            description = "The NAT (WAN) IPv4 address that outbound UDP is SNAT'd to.")
+    String natIp;
+
+    @Option(names = {"-q", "--queue-num"}, required = true, paramLabel = "<queue-num>",
+            description = "NFQUEUE number of the PREROUTING rule (0-65535).")
+    String queueNum;
+
+    @Option(names = {"-m", "--fwmark"}, required = true, paramLabel = "<fwmark>",
+            description = "Mark put on packets handed back, so the rule '-m mark --mark <fwmark> -j RETURN' skips them (non-zero; decimal or 0x hex).")
+    String fwmark;
+
+    @Option(names = {"-p", "--pid-file"}, paramLabel = "<pid-file>", description = "Write the pid here and hold a lock on it.")
+    Path pidFile;
+
+    @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground and log to stderr.")
+    boolean foreground;
+
+    @Option(names = {"--quiet"}, description = "Log only problems.")
+    boolean quiet;
+
+    @Option(names = {"-d", "--debug"}, description = "Log every flow count change and every inbound decision.")
+    boolean debug;
+
+    @Option(names = "--event-buffer", paramLabel = "<bytes>", defaultValue = "33554432",
+            description = "Receive buffer of the conntrack event socket (default ${DEFAULT-VALUE}).")
+    int eventBuffer;
+
+    @Option(names = "--queue-maxlen", paramLabel = "<packets>", defaultValue = "8192",
+            description = "Kernel queue length; beyond it packets bypass conenatd (fail-open). Default ${DEFAULT-VALUE}.")
+    int queueMaxLen;
+
+    @Option(names = "--ct-timeout", paramLabel = "<seconds>", defaultValue = "30",
+            description = "Initial timeout of the conntrack entries created for inbound peers (default ${DEFAULT-VALUE}; the kernel extends it as traffic flows).")
+    int ctTimeout;
+
+    @Option(names = "--stats-file", paramLabel = "<file>", description = "Rewrite counters here every second (key=value lines).")
+    Path statsFile;
+
+    @Option(names = "--log-rate", paramLabel = "<lines/s>", defaultValue = "200",
+            description = "At most this many per-packet log lines a second outside debug mode (default ${DEFAULT-VALUE}).")
+    int logRate;
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("conenatd: " + ex.getMessage());
+            System.err.println("usage: conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]  (--help for more)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, r) -> {
+            if (ex instanceof StartupException) {
+                System.err.println("conenatd: " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
+        int code = cl.execute(args);
+        if (code != 0) System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Daemon.Config cfg = validate();
+        boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
+        Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
+        Log log = new Log(level, daemonMode && !foreground, logRate);
+        if (Libc.geteuid() != 0) {
+            throw new StartupException("must run as root (needs CAP_NET_ADMIN for conntrack and NFQUEUE)");
+        }
+        PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
+        Daemon d = new Daemon(cfg, log);
+        try {
+            d.start();
+        } catch (StartupException e) {
+            if (pid != null) pid.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            d.stop();
+            if (pid != null) pid.close();
+        }, "shutdown"));
+        signalReady();
+        d.awaitStop();
+        return 0;
+    }
+
+    private Daemon.Config validate() throws StartupException {
+        int ip;
+        try {
+            ip = Inet4.parseAddr(natIp);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid -n '" + natIp + "': expected an IPv4 address like 203.0.113.1");
+        }
+        int q = parseNumber(queueNum, "-q", "a queue number 0-65535");
+        if (q < 0 || q > 65535) throw new StartupException("invalid -q '" + queueNum + "': the queue number must be 0-65535");
+        long mark = parseNumber(fwmark, "-m", "a non-zero mark like 2000 or 0x7d0") & 0xffffffffL;
+        if (mark == 0) throw new StartupException("invalid -m '" + fwmark + "': the fwmark must be non-zero, or the RETURN rule could never match it");
+        if (queueMaxLen < 1) throw new StartupException("invalid --queue-maxlen " + queueMaxLen + ": must be at least 1");
+        if (ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + ctTimeout + ": must be at least 1 second");
+        if (eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + eventBuffer + ": must be at least 65536");
+        return new Daemon.Config(ip, q, (int) mark, eventBuffer, queueMaxLen, ctTimeout, statsFile);
+    }
+
+    private static int parseNumber(String s, String flag, String what) throws StartupException {
+        try {
+            String t = s.trim();
+            if (t.startsWith("0x") || t.startsWith("0X")) return (int) Long.parseLong(t.substring(2), 16);
+            long v = Long.parseLong(t);
+            if (v < 0 || v > 0xffffffffL) throw new NumberFormatException();
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new StartupException("invalid " + flag + " '" + s + "': expected " + what);
+        }
+    }
+
+    /** Tells the launcher (bin/conenatd) that start-up succeeded, so it can return to the shell. */
+    private static void signalReady() {
+        String f = System.getProperty("conenatd.ready");
+        if (f == null) return;
+        try {
+            Files.writeString(Path.of(f), "ready " + ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            System.err.println("conenatd: cannot signal readiness: " + e.getMessage());
+        }
+    }
+}

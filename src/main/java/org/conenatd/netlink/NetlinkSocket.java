@@ -1,0 +1,192 @@
+package org.conenatd.netlink;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A netlink socket over libc. Not thread-safe: each thread that talks to the kernel owns its own
+ * socket, which also owns the errno capture segment its calls reuse.
+ */
+public final class NetlinkSocket implements AutoCloseable {
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment callState = Libc.newCallState(arena);
+    private final MemorySegment scratch = arena.allocate(16, 8);
+    private final String name;
+    private final int fd;
+    private final int portId;
+    private int seq = (int) (System.nanoTime() & 0x3fffffff) | 1;
+    private volatile boolean closed;
+
+    private NetlinkSocket(String name, int fd, int portId) {
+        this.name = name;
+        this.fd = fd;
+        this.portId = portId;
+    }
+
+    /** Opens and binds a NETLINK_NETFILTER socket with extended acks and capped error echoes. */
+    public static NetlinkSocket open(String name) throws NetlinkException {
+        return open(name, Netlink.NETLINK_NETFILTER);
+    }
+
+    public static NetlinkSocket open(String name, int protocol) throws NetlinkException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cs = Libc.newCallState(a);
+            int fd = Libc.socket(cs, Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
+            if (fd < 0) throw new NetlinkException(name + ": socket(AF_NETLINK)", Libc.errno(cs));
+            MemorySegment sa = a.allocate(12, 4); // sockaddr_nl, all zero: kernel picks the port id
+            sa.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
+            if (Libc.bind(cs, fd, sa, 12) < 0) {
+                int err = Libc.errno(cs);
+                Libc.close(cs, fd);
+                throw new NetlinkException(name + ": bind", err);
+            }
+            MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 12);
+            if (Libc.getsockname(cs, fd, sa, len) < 0) {
+                int err = Libc.errno(cs);
+                Libc.close(cs, fd);
+                throw new NetlinkException(name + ": getsockname", err);
+            }
+            NetlinkSocket s = new NetlinkSocket(name, fd, sa.get(ValueLayout.JAVA_INT, 4));
+            // Best effort: older kernels lack these, and the codec copes either way.
+            s.trySetInt(Netlink.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1);
+            s.trySetInt(Netlink.SOL_NETLINK, Netlink.NETLINK_CAP_ACK, 1);
+            return s;
+        }
+    }
+
+    public String name() { return name; }
+    public int fd() { return fd; }
+    public int portId() { return portId; }
+
+    public int nextSeq() {
+        seq++;
+        if (seq == 0) seq = 1;
+        return seq;
+    }
+
+    public void joinGroup(int group) throws NetlinkException {
+        setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_ADD_MEMBERSHIP, group, "join group " + group);
+    }
+
+    public void leaveGroup(int group) throws NetlinkException {
+        setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_DROP_MEMBERSHIP, group, "leave group " + group);
+    }
+
+    /** Sets the receive buffer, beyond rmem_max when we may (SO_RCVBUFFORCE needs CAP_NET_ADMIN). */
+    public void setReceiveBuffer(int bytes) throws NetlinkException {
+        if (!trySetInt(Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, bytes)) {
+            setInt(Libc.SOL_SOCKET, Libc.SO_RCVBUF, bytes, "SO_RCVBUF " + bytes);
+        }
+    }
+
+    public void setSendBuffer(int bytes) throws NetlinkException {
+        if (!trySetInt(Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, bytes)) {
+            setInt(Libc.SOL_SOCKET, Libc.SO_SNDBUF, bytes, "SO_SNDBUF " + bytes);
+        }
+    }
+
+    /** The buffer size the kernel actually granted (it doubles the requested value). */
+    public int receiveBuffer() throws NetlinkException {
+        scratch.set(ValueLayout.JAVA_INT, 0, 0);
+        scratch.set(ValueLayout.JAVA_INT, 8, 4);
+        if (Libc.getsockopt(callState, fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, scratch, scratch.asSlice(8)) < 0) {
+            throw new NetlinkException(name + ": getsockopt SO_RCVBUF", Libc.errno(callState));
+        }
+        return scratch.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** Bounds each blocking receive so reader threads can notice shutdown. */
+    public void setReceiveTimeout(long millis) throws NetlinkException {
+        scratch.set(ValueLayout.JAVA_LONG, 0, millis / 1000);
+        scratch.set(ValueLayout.JAVA_LONG, 8, (millis % 1000) * 1000);
+        if (Libc.setsockopt(callState, fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, scratch, 16) < 0) {
+            throw new NetlinkException(name + ": SO_RCVTIMEO", Libc.errno(callState));
+        }
+    }
+
+    public void setNoEnobufs(boolean on) throws NetlinkException {
+        setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, on ? 1 : 0, "NETLINK_NO_ENOBUFS");
+    }
+
+    /** Sends everything the encoder holds (one or many messages) in one datagram. */
+    public void send(Encoder enc) throws NetlinkException {
+        send(enc.buffer(), enc.length());
+    }
+
+    public void send(MemorySegment buf, int len) throws NetlinkException {
+        while (true) {
+            long n = Libc.send(callState, fd, buf, len, 0);
+            if (n >= 0) return;
+            int err = Libc.errno(callState);
+            if (err != Errno.EINTR) throw new NetlinkException(name + ": send", err);
+        }
+    }
+
+    /**
+     * Receives one datagram. Returns its length, or -1 when the receive timeout expired (or, with
+     * {@code dontWait}, when nothing is queued). Throws on errors, ENOBUFS included: the caller
+     * decides whether lost messages matter.
+     */
+    public int receive(MemorySegment buf, boolean dontWait) throws NetlinkException {
+        while (true) {
+            long n = Libc.recv(callState, fd, buf, buf.byteSize(), dontWait ? Libc.MSG_DONTWAIT : 0);
+            if (n >= 0) return (int) n;
+            int err = Libc.errno(callState);
+            if (err == Errno.EINTR) continue;
+            if (err == Errno.EAGAIN) return -1;
+            if (closed) return -1;
+            throw new NetlinkException(name + ": recv", err);
+        }
+    }
+
+    /** Receives the answers to a request. */
+    public interface Handler {
+        void onMessage(MessageReader msg) throws NetlinkException;
+    }
+
+    /**
+     * Sends the request(s) in {@code enc} and reads answers into {@code rbuf} until the ACK, error or
+     * NLMSG_DONE carrying {@code seq}. Data messages with that sequence go to {@code handler};
+     * messages with other sequences (late answers to earlier requests) are skipped.
+     */
+    public void request(Encoder enc, int seq, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
+        send(enc);
+        MessageReader m = new MessageReader();
+        while (true) {
+            int n = receive(rbuf, false);
+            if (n < 0) throw new NetlinkException(op + ": no answer from the kernel", Errno.ETIMEDOUT, null, seq);
+            m.wrap(rbuf, 0, n);
+            while (m.next()) {
+                if (m.seq() != seq) continue;
+                if (m.isError()) {
+                    int code = m.errorCode();
+                    if (code == 0) return;
+                    throw new NetlinkException(op, -code, m.extAck(), seq);
+                }
+                if (m.isDone()) return;
+                if (handler != null) handler.onMessage(m);
+            }
+            if (m.error() != null) throw new NetlinkException(op + ": malformed answer: " + m.error(), Errno.EINVAL, null, seq);
+        }
+    }
+
+    public void setInt(int level, int opt, int value, String what) throws NetlinkException {
+        if (!trySetInt(level, opt, value)) {
+            throw new NetlinkException(name + ": " + what, Libc.errno(callState));
+        }
+    }
+
+    private boolean trySetInt(int level, int opt, int value) {
+        scratch.set(ValueLayout.JAVA_INT, 0, value);
+        return Libc.setsockopt(callState, fd, level, opt, scratch, 4) == 0;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        Libc.close(callState, fd);
+    }
+}
