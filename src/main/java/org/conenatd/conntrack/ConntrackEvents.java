@@ -37,13 +37,33 @@ public final class ConntrackEvents implements AutoCloseable {
 
     public NetlinkSocket socket() { return sock; }
 
+    /** Waits up to {@code timeoutMs} for events without consuming any. */
+    public boolean awaitEvents(int timeoutMs) throws NetlinkException {
+        return sock.awaitReadable(timeoutMs);
+    }
+
+    /**
+     * Reads and applies everything queued on the socket right now, without blocking. Every event
+     * the kernel emitted before this call is in the socket already (delivery is synchronous), so
+     * after it returns the caller has seen them all. Returns the number of events.
+     */
+    public int drain(Consumer<Event> sink) throws NetlinkException {
+        int count = 0;
+        int n;
+        while ((n = sock.receive(rbuf, true)) > 0) count += decodeAll(n, sink);
+        return count;
+    }
+
     /**
      * Waits up to the poll interval for one datagram and hands each event in it to {@code sink}.
      * Returns the number of events, 0 on timeout. ENOBUFS (events were lost) is thrown.
      */
     public int poll(Consumer<Event> sink) throws NetlinkException {
         int n = sock.receive(rbuf, false);
-        if (n <= 0) return 0;
+        return n <= 0 ? 0 : decodeAll(n, sink);
+    }
+
+    private int decodeAll(int n, Consumer<Event> sink) {
         int count = 0;
         reader.wrap(rbuf, 0, n);
         while (reader.next()) {

@@ -60,12 +60,13 @@ public final class Daemon {
         } catch (NetlinkException e) {
             events.close();
             ctRequests.close();
-            String why = e.errno() == Errno.EBUSY
+            // The kernel answers EPERM (we are root by now) when another socket owns the queue.
+            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
                     ? "; queue " + cfg.queueNum() + " is already bound by another process (another conenatd?)"
                     : hint(e);
             throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
         }
-        inbound = new InboundPath(queue, ctRequests, nat, cfg.fwmark(), cfg.ctTimeout(), log, stats);
+        inbound = new InboundPath(queue, ctRequests, nat, this::catchUp, cfg.fwmark(), cfg.ctTimeout(), log, stats);
         eventThread = Thread.ofPlatform().name("ct-events").start(this::eventLoop);
         queueThread = Thread.ofPlatform().name("nfqueue").start(inbound);
         if (cfg.statsFile() != null) statsThread = Thread.ofPlatform().daemon().name("stats").start(this::statsLoop);
@@ -93,19 +94,31 @@ public final class Daemon {
     private void eventLoop() {
         while (running) {
             try {
-                events.poll(this::onEvent);
+                if (events.awaitEvents(500)) catchUp();
             } catch (NetlinkException e) {
-                if (e.errno() == Errno.ENOBUFS) {
-                    stats.enobufs.increment();
-                    log.warn("[!] conntrack events lost (ENOBUFS, " + stats.enobufs.sum()
-                            + " so far); mappings may be stale");
-                } else {
-                    log.error("[!] conntrack events: " + e.getMessage());
-                    sleep(100);
-                }
+                log.error("[!] conntrack events: " + e.getMessage());
+                sleep(100);
             } catch (RuntimeException e) {
                 log.error("[!] conntrack events: unexpected " + e);
             }
+        }
+    }
+
+    /**
+     * Applies every event the kernel has emitted so far. Both threads call it (the queue thread on
+     * a miss, so an inbound packet racing the event of the outbound flow that made its mapping
+     * still finds it); events are consumed only here, under this lock, so it is a true barrier.
+     */
+    synchronized void catchUp() {
+        try {
+            events.drain(this::onEvent);
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENOBUFS) {
+                log.error("[!] conntrack events: " + e.getMessage());
+                return;
+            }
+            stats.enobufs.increment();
+            log.warn("[!] conntrack events lost (ENOBUFS, " + stats.enobufs.sum() + " so far); mappings may be stale");
         }
     }
 

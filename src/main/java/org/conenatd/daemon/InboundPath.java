@@ -33,6 +33,7 @@ final class InboundPath implements Runnable {
     private final NfQueue queue;
     private final NetlinkSocket ct;
     private final FullConeNat nat;
+    private final Runnable catchUp;
     private final int fwmark;
     private final int ctTimeout;
     private final Log log;
@@ -59,10 +60,11 @@ final class InboundPath implements Runnable {
     private final int[] pSrcPort = new int[PENDING_MAX];
     private final int[] pDstPort = new int[PENDING_MAX];
 
-    InboundPath(NfQueue queue, NetlinkSocket ct, FullConeNat nat, int fwmark, int ctTimeout, Log log, Stats stats) {
+    InboundPath(NfQueue queue, NetlinkSocket ct, FullConeNat nat, Runnable catchUp, int fwmark, int ctTimeout, Log log, Stats stats) {
         this.queue = queue;
         this.ct = ct;
         this.nat = nat;
+        this.catchUp = catchUp;
         this.fwmark = fwmark;
         this.ctTimeout = ctTimeout;
         this.log = log;
@@ -138,6 +140,11 @@ final class InboundPath implements Runnable {
             return false;
         }
         long target = nat.route(view.dstAddr(), view.dstPort());
+        if (target == MappingTable.NONE && view.dstAddr() == nat.natIp()) {
+            // The event of the flow that maps this port may still sit unread in the event socket.
+            catchUp.run();
+            target = nat.route(view.dstAddr(), view.dstPort());
+        }
         if (target == MappingTable.NONE) {
             stats.passed.increment();
             if (log.packetLineAllowed()) {

@@ -77,6 +77,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = errnoCall("setns",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = errnoCall("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERRORNAME_NP = plainCall("strerrorname_np",
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -175,6 +177,17 @@ public final class Libc {
     public static int setns(MemorySegment cs, int fd, int nstype) {
         try {
             return (int) SETNS.invokeExact(cs, fd, nstype);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static final short POLLIN = 1;
+
+    /** poll(2) on an array of struct pollfd {int fd; short events; short revents;}. */
+    public static int poll(MemorySegment cs, MemorySegment fds, long nfds, int timeoutMs) {
+        try {
+            return (int) POLL.invokeExact(cs, fds, nfds, timeoutMs);
         } catch (Throwable t) {
             throw rethrow(t);
         }

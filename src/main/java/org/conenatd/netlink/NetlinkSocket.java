@@ -12,6 +12,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment callState = Libc.newCallState(arena);
     private final MemorySegment scratch = arena.allocate(16, 8);
+    private final MemorySegment pollfd = arena.allocate(8, 4);
     private final String name;
     private final int fd;
     private final int portId;
@@ -170,6 +171,18 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             if (m.error() != null) throw new NetlinkException(op + ": malformed answer: " + m.error(), Errno.EINVAL, null, seq);
         }
+    }
+
+    /** Waits up to {@code timeoutMs} for data without consuming it; true if a receive would not block. */
+    public boolean awaitReadable(int timeoutMs) throws NetlinkException {
+        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollfd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
+        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        int n = Libc.poll(callState, pollfd, 1, timeoutMs);
+        if (n >= 0) return n > 0;
+        int err = Libc.errno(callState);
+        if (err == Errno.EINTR) return false;
+        throw new NetlinkException(name + ": poll", err);
     }
 
     public void setInt(int level, int opt, int value, String what) throws NetlinkException {

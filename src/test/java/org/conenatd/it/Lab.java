@@ -1,0 +1,230 @@
+package org.conenatd.it;
+
+import org.conenatd.netlink.Libc;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One throw-away lab built by bin/conenatd-lab (LAN host, router, WAN host as namespaces, the
+ * README's rules in the router), the daemon started in the router through bin/conenatd, and UDP
+ * sockets in any of the namespaces. Everything is torn down by {@link #close}, even after failures.
+ */
+final class Lab implements AutoCloseable {
+    static final String NAT_IP = "203.0.113.1";
+    static final String STUN_PRIMARY = "203.0.113.2";
+    static final String STUN_ALT = "203.0.113.3";
+    static final String LAN1 = "10.0.0.101";
+    static final String LAN2 = "10.0.0.102";
+    static final String LAN_DEFAULT_RANGE = "10.0.0.50"; // MASQUERADEd to 1024-10239, which the rules exclude
+
+    final Path home = Path.of(System.getProperty("conenatd.home", ".")).toAbsolutePath();
+    final String prefix;
+    final String lan, rtr, wan;
+    final Path dir;
+    private final List<DatagramSocket> sockets = new ArrayList<>();
+    private final List<Process> background = new ArrayList<>();
+    private Process daemon;
+    private Path daemonLog;
+    private Path statsFile;
+
+    Lab() throws IOException {
+        requireRoot();
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder sb = new StringBuilder("it");
+        for (int i = 0; i < 6; i++) sb.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
+        prefix = sb.toString();
+        lan = prefix + "-lan";
+        rtr = prefix + "-rtr";
+        wan = prefix + "-wan";
+        dir = Files.createTempDirectory("conenatd-" + prefix);
+        Result r = run(List.of(home.resolve("bin/conenatd-lab").toString(), "up", prefix));
+        if (r.code != 0) {
+            close();
+            throw new IllegalStateException("lab up failed: " + r.out);
+        }
+    }
+
+    static void requireRoot() {
+        // Integration tests must run, never skip: without root they fail loudly.
+        if (Libc.geteuid() != 0) {
+            throw new IllegalStateException("integration tests need root (network namespaces, iptables, conntrack); run them with sudo");
+        }
+    }
+
+    record Result(int code, String out) {}
+
+    static Result run(List<String> cmd) throws IOException {
+        return run(cmd, 60);
+    }
+
+    static Result run(List<String> cmd, int timeoutSeconds) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + cmd);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    Result exec(String ns, String... cmd) throws IOException {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        c.addAll(List.of(cmd));
+        return run(c);
+    }
+
+    Process spawn(String ns, Path log, String... cmd) throws IOException {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        c.addAll(List.of(cmd));
+        Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        background.add(p);
+        return p;
+    }
+
+    String conenatd() {
+        return home.resolve("bin/conenatd").toString();
+    }
+
+    /** Starts the daemon in the router in the foreground (-f) and waits until it says it is ready. */
+    void startDaemon(String... extra) throws IOException, InterruptedException {
+        if (daemon != null) throw new IllegalStateException("daemon already running");
+        daemonLog = dir.resolve("daemon-" + System.nanoTime() + ".log");
+        statsFile = dir.resolve("stats");
+        List<String> c = new ArrayList<>(List.of(conenatd(), "-n", NAT_IP, "-q", "1000", "-m", "2000", "-f",
+                "--stats-file", statsFile.toString()));
+        c.addAll(List.of(extra));
+        daemon = spawn(rtr, daemonLog, c.toArray(String[]::new));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!daemonLog().contains("conenatd ready")) {
+            if (!daemon.isAlive()) throw new IllegalStateException("daemon exited " + daemon.exitValue() + ": " + daemonLog());
+            if (System.nanoTime() > deadline) throw new IllegalStateException("daemon not ready: " + daemonLog());
+            Thread.sleep(50);
+        }
+    }
+
+    /** SIGTERM, then waits; returns the exit code. */
+    int stopDaemon() throws InterruptedException {
+        if (daemon == null) return -1;
+        daemon.toHandle().descendants().forEach(ProcessHandle::destroy);
+        daemon.destroy();
+        boolean done = daemon.waitFor(15, TimeUnit.SECONDS);
+        if (!done) daemon.destroyForcibly();
+        int code = done ? daemon.exitValue() : -9;
+        daemon = null;
+        return code;
+    }
+
+    Process daemonProcess() { return daemon; }
+
+    String daemonLog() throws IOException {
+        return daemonLog == null || !Files.exists(daemonLog) ? "" : Files.readString(daemonLog);
+    }
+
+    Map<String, Long> stats() throws IOException {
+        Map<String, Long> m = new HashMap<>();
+        if (statsFile == null || !Files.exists(statsFile)) return m;
+        for (String line : Files.readAllLines(statsFile)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) m.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1).trim()));
+        }
+        return m;
+    }
+
+    /** Waits until the stats file shows {@code key} satisfying the predicate (it is rewritten every second). */
+    long awaitStat(String key, java.util.function.LongPredicate ok, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        Long v = null;
+        while (System.currentTimeMillis() < deadline) {
+            v = stats().get(key);
+            if (v != null && ok.test(v)) return v;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("stat " + key + " never satisfied the condition; last " + v + "\n" + daemonLog());
+    }
+
+    /** A UDP socket bound in namespace {@code ns}, with a receive timeout. */
+    DatagramSocket udp(String ns, String addr, int port) {
+        DatagramSocket s = Netns.call(ns, () -> {
+            DatagramSocket d = new DatagramSocket(null);
+            d.setReuseAddress(true);
+            d.bind(new InetSocketAddress(InetAddress.getByName(addr), port));
+            d.setSoTimeout(3000);
+            return d;
+        });
+        sockets.add(s);
+        return s;
+    }
+
+    static void send(DatagramSocket s, String to, int port, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        s.send(new DatagramPacket(b, b.length, InetAddress.getByName(to), port));
+    }
+
+    /** Receives one datagram or returns null after {@code timeoutMs}. */
+    static Received receive(DatagramSocket s, int timeoutMs) throws IOException {
+        s.setSoTimeout(timeoutMs);
+        byte[] b = new byte[2048];
+        DatagramPacket p = new DatagramPacket(b, b.length);
+        try {
+            s.receive(p);
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+        return new Received(p.getAddress().getHostAddress(), p.getPort(),
+                new String(b, 0, p.getLength(), StandardCharsets.UTF_8));
+    }
+
+    record Received(String addr, int port, String text) {
+        String from() { return addr + ":" + port; }
+    }
+
+    /**
+     * Sends one packet from the LAN socket to a WAN socket and returns the NAT port the WAN side
+     * saw it come from: the mapping the router made.
+     */
+    int learnMapping(DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort) throws IOException {
+        send(lanSock, wanAddr, wanPort, "hello from lan");
+        Received r = receive(wanSock, 3000);
+        if (r == null) throw new AssertionError("outbound packet never reached the WAN");
+        if (!r.addr().equals(NAT_IP)) throw new AssertionError("outbound packet not SNAT'd to " + NAT_IP + ": " + r);
+        return r.port();
+    }
+
+    @Override
+    public void close() {
+        for (DatagramSocket s : sockets) s.close();
+        try {
+            stopDaemon();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Process p : background) {
+            p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        try {
+            run(List.of(home.resolve("bin/conenatd-lab").toString(), "down", prefix));
+        } catch (IOException e) {
+            System.err.println("lab down " + prefix + " failed: " + e);
+        }
+    }
+}
