@@ -23,6 +23,7 @@ public final class Daemon {
     private final FullConeNat nat;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private ConntrackEvents events;
     private NfQueue queue;
     private NetlinkSocket ctRequests;
@@ -165,7 +166,10 @@ public final class Daemon {
 
     /** Stops both threads, unbinds the queue and says goodbye with the counters. Idempotent. */
     public void stop() {
-        if (!running) return;
+        if (!stopping.compareAndSet(false, true)) {
+            awaitStopQuietly();
+            return;
+        }
         running = false;
         inbound.stop();
         join(queueThread);
@@ -184,6 +188,14 @@ public final class Daemon {
         }
         log.info("[*] conenatd stopped: " + stats.oneLine());
         stopped.countDown();
+    }
+
+    private void awaitStopQuietly() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public void awaitStop() throws InterruptedException {

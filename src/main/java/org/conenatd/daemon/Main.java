@@ -63,21 +63,26 @@ public final class Main implements Callable<Integer> {
     int logRate;
 
     public static void main(String[] args) {
+        int code = run(args, System.err);
+        if (code != 0) System.exit(code);
+    }
+
+    /** Parses, validates and runs; problems become one line on {@code err} and a non-zero code. */
+    static int run(String[] args, java.io.PrintStream err) {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("conenatd: " + ex.getMessage());
-            System.err.println("usage: conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]  (--help for more)");
+            err.println("conenatd: " + ex.getMessage());
+            err.println("usage: conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]  (--help for more)");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, r) -> {
             if (ex instanceof StartupException) {
-                System.err.println("conenatd: " + ex.getMessage());
+                err.println("conenatd: " + ex.getMessage());
                 return 1;
             }
             throw ex;
         });
-        int code = cl.execute(args);
-        if (code != 0) System.exit(code);
+        return cl.execute(args);
     }
 
     @Override
@@ -97,10 +102,18 @@ public final class Main implements Callable<Integer> {
             if (pid != null) pid.close();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Runnable shutdown = () -> {
             d.stop();
             if (pid != null) pid.close();
-        }, "shutdown"));
+        };
+        // SIGTERM/SIGINT are the normal way to stop: clean up and exit 0, not the JVM's 143/130.
+        for (String sig : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> Thread.ofPlatform().name("stop").start(() -> {
+                shutdown.run();
+                System.exit(0);
+            }));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "shutdown"));
         signalReady();
         d.awaitStop();
         return 0;

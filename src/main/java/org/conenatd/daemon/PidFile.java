@@ -65,8 +65,12 @@ public final class PidFile implements AutoCloseable {
         return e.getClass().getSimpleName().replace("Exception", "") + (m == null ? "" : " " + m);
     }
 
+    private boolean closed;
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         try {
             Files.deleteIfExists(path);
             lock.release();

@@ -162,6 +162,44 @@ class FullConeIT {
     }
 
     @Test
+    void theReadmesForwardRulesLetAdmittedFlowsThroughADefaultDropFirewall() throws Exception {
+        try (Lab lab = new Lab()) {
+            String[][] rules = {
+                    {"-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"},
+                    {"-A", "FORWARD", "-i", "eth0", "-o", "eth1", "-p", "udp", "-m", "conntrack", "--ctstate", "DNAT", "-j", "ACCEPT"},
+                    {"-A", "FORWARD", "-i", "eth0", "-o", "eth1", "-p", "udp", "-m", "mark", "--mark", "2000", "-j", "ACCEPT"},
+                    {"-A", "FORWARD", "-i", "eth1", "-o", "eth0", "-j", "ACCEPT"},
+                    {"-P", "FORWARD", "DROP"},
+            };
+            for (String[] r : rules) {
+                String[] cmd = new String[r.length + 1];
+                cmd[0] = "iptables";
+                System.arraycopy(r, 0, cmd, 1, r.length);
+                Result res = lab.exec(lab.rtr, cmd);
+                assertEquals(0, res.code(), res.out());
+            }
+            lab.startDaemon();
+            DatagramSocket host = lab.udp(lab.lan, LAN1, 43000);
+            DatagramSocket w = lab.udp(lab.wan, "203.0.113.10", 5004);
+            int natPort = lab.learnMapping(host, w, "203.0.113.10", 5004);
+            DatagramSocket peer = lab.udp(lab.wan, "203.0.113.24", 7004);
+            for (int i = 0; i < 3; i++) {
+                Lab.send(peer, NAT_IP, natPort, "through the firewall " + i);
+                Received r = Lab.receive(host, 3000);
+                assertNotNull(r, "packet " + i + " of a fresh peer must pass FORWARD\n" + lab.daemonLog());
+                assertEquals("through the firewall " + i, r.text());
+            }
+            Lab.send(host, "203.0.113.24", 7004, "answer");
+            Received a = Lab.receive(peer, 3000);
+            assertNotNull(a);
+            assertEquals(NAT_IP + ":" + natPort, a.from());
+            // Unsolicited traffic to an unmapped port still dies at the firewall/host, never reaching the LAN.
+            Lab.send(peer, NAT_IP, natPort == 16000 ? 16001 : 16000, "nope");
+            assertNull(Lab.receive(host, 1000));
+        }
+    }
+
+    @Test
     void launcherDetachesHoldsThePidFileLockAndStopsCleanlyOnSigterm() throws Exception {
         try (Lab lab = new Lab()) {
             Path pid = lab.dir.resolve("conenatd.pid");

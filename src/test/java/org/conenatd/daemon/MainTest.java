@@ -1,0 +1,38 @@
+package org.conenatd.daemon;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Bad start-up input: one clear line, a non-zero exit, no stack trace — before any socket is opened. */
+class MainTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "-n 300.1.1.1 -q 1000 -m 2000      | 1 | invalid -n '300.1.1.1'",
+            "-n nat -q 1000 -m 2000            | 1 | expected an IPv4 address",
+            "-n 203.0.113.1 -q 65536 -m 2000   | 1 | queue number must be 0-65535",
+            "-n 203.0.113.1 -q -1 -m 2000      | 1 | invalid -q '-1'",
+            "-n 203.0.113.1 -q abc -m 2000     | 1 | invalid -q 'abc'",
+            "-n 203.0.113.1 -q 1000 -m 0       | 1 | fwmark must be non-zero",
+            "-n 203.0.113.1 -q 1000 -m 0x0     | 1 | fwmark must be non-zero",
+            "-n 203.0.113.1 -q 1000 -m mark    | 1 | invalid -m 'mark'",
+            "-n 203.0.113.1 -q 1000 -m 2000 -x | 2 | Unknown option: '-x'",
+            "-n 203.0.113.1 -q 1000            | 2 | Missing required option: '--fwmark=<fwmark>'",
+            "-n 203.0.113.1 -q 1000 -m 2000 --queue-maxlen 0 | 1 | queue-maxlen",
+    })
+    void badInputGivesOneClearLineAndANonZeroExit(String args, int code, String message) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc = Main.run(args.trim().split("\\s+"), new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String err = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(code, rc, err);
+        assertTrue(err.contains(message), err);
+        assertTrue(err.startsWith("conenatd: "), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace: " + err);
+    }
+}
