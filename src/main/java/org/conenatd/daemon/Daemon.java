@@ -1,6 +1,8 @@
 package org.conenatd.daemon;
 
+import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.ConntrackEvents;
+import org.conenatd.nat.FlowIndex;
 import org.conenatd.conntrack.Event;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingTable;
@@ -19,7 +21,7 @@ public final class Daemon {
     private final Config cfg;
     private final Log log;
     private final MappingTable table = new MappingTable();
-    private final Stats stats = new Stats(table::mappedPorts, table::slots);
+    private final Stats stats;
     private final FullConeNat nat;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -27,6 +29,9 @@ public final class Daemon {
     private ConntrackEvents events;
     private NfQueue queue;
     private NetlinkSocket ctRequests;
+    private Conntrack dumper;
+    private final java.util.concurrent.Semaphore resyncWanted = new java.util.concurrent.Semaphore(0);
+    private Thread resyncThread;
     private InboundPath inbound;
     private Thread eventThread, queueThread, statsThread;
 
@@ -37,12 +42,14 @@ public final class Daemon {
         this.cfg = cfg;
         this.log = log;
         this.nat = new FullConeNat(cfg.natIp(), table, this::logChange);
+        this.stats = new Stats(table::mappedPorts, table::slots, nat::flowCount);
     }
 
     public Stats stats() { return stats; }
 
     /** Opens every socket; throws with an operator-readable message if the kernel says no. */
     public void start() throws StartupException {
+        checkEventsEnabled();
         try {
             events = ConntrackEvents.subscribe(cfg.eventBufferBytes(), 500);
         } catch (NetlinkException e) {
@@ -52,8 +59,10 @@ public final class Daemon {
             ctRequests = NetlinkSocket.open("ctnetlink requests");
             ctRequests.setReceiveTimeout(1000);
             ctRequests.setReceiveBuffer(4 << 20);
+            dumper = Conntrack.open();
         } catch (NetlinkException e) {
             events.close();
+            if (ctRequests != null) ctRequests.close();
             throw new StartupException("cannot open ctnetlink: " + e.getMessage() + hint(e));
         }
         try {
@@ -61,6 +70,7 @@ public final class Daemon {
         } catch (NetlinkException e) {
             events.close();
             ctRequests.close();
+            dumper.close();
             // The kernel answers EPERM (we are root by now) when another socket owns the queue.
             String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
                     ? "; queue " + cfg.queueNum() + " is already bound by another process (another conenatd?)"
@@ -70,9 +80,28 @@ public final class Daemon {
         inbound = new InboundPath(queue, ctRequests, nat, this::catchUp, cfg.fwmark(), cfg.ctTimeout(), log, stats);
         eventThread = Thread.ofPlatform().name("ct-events").start(this::eventLoop);
         queueThread = Thread.ofPlatform().name("nfqueue").start(inbound);
+        // Rebuild from the live table before saying ready: a restart loses no mapping.
+        if (!resync("start")) {
+            stop();
+            throw new StartupException("cannot dump the conntrack table; see the log line above");
+        }
+        resyncThread = Thread.ofPlatform().name("resync").start(this::resyncLoop);
         if (cfg.statsFile() != null) statsThread = Thread.ofPlatform().daemon().name("stats").start(this::statsLoop);
         log.info("[*] conenatd ready: nat " + Inet4.format(cfg.natIp()) + ", queue " + cfg.queueNum()
                 + ", fwmark " + cfg.fwmark() + ", event buffer " + bufferSize());
+    }
+
+    /** With nf_conntrack_events=0 the subscription succeeds but nothing ever arrives: refuse early. */
+    private static void checkEventsEnabled() throws StartupException {
+        Path sysctl = Path.of("/proc/sys/net/netfilter/nf_conntrack_events");
+        try {
+            if (java.nio.file.Files.exists(sysctl) && java.nio.file.Files.readString(sysctl).trim().equals("0")) {
+                throw new StartupException("conntrack events are disabled (net.netfilter.nf_conntrack_events=0); "
+                        + "enable them with: sysctl -w net.netfilter.nf_conntrack_events=1");
+            }
+        } catch (IOException e) {
+            // unreadable sysctl: carry on, the subscription itself will tell
+        }
     }
 
     private String bufferSize() {
@@ -119,8 +148,64 @@ public final class Daemon {
                 return;
             }
             stats.enobufs.increment();
-            log.warn("[!] conntrack events lost (ENOBUFS, " + stats.enobufs.sum() + " so far); mappings may be stale");
+            log.warn("[!] conntrack events lost (ENOBUFS, " + stats.enobufs.sum() + " so far); resyncing from the table");
+            resyncWanted.release();
         }
+    }
+
+    private void resyncLoop() {
+        while (running) {
+            try {
+                if (!resyncWanted.tryAcquire(500, java.util.concurrent.TimeUnit.MILLISECONDS)) continue;
+            } catch (InterruptedException e) {
+                return;
+            }
+            resyncWanted.drainPermits(); // one dump answers every overrun so far
+            if (running && !resync("after event loss")) sleep(1000);
+        }
+    }
+
+    /**
+     * Reconciles the mapping table with a dump of the conntrack table while events keep being
+     * applied; the queue is served throughout. Returns false if the dump failed.
+     */
+    private boolean resync(String why) {
+        synchronized (this) {
+            nat.beginResync();
+        }
+        FlowIndex snapshot = new FlowIndex(Math.max(1024, nat.flowCount()));
+        int[] total = new int[1];
+        long t0 = System.nanoTime();
+        try {
+            dumper.dump(f -> {
+                total[0]++;
+                nat.collect(f, snapshot);
+            });
+        } catch (NetlinkException e) {
+            log.error("[!] resync (" + why + "): " + e.getMessage());
+            synchronized (this) {
+                nat.finishResync(snapshotOfCurrent());
+            }
+            resyncWanted.release();
+            return false;
+        }
+        FullConeNat.ResyncResult r;
+        synchronized (this) {
+            catchUp();
+            r = nat.finishResync(snapshot);
+        }
+        stats.resyncs.increment();
+        log.info("[*] resync (" + why + "): " + total[0] + " conntrack entries, " + snapshot.size()
+                + " mapping flows, " + table.mappedPorts() + " mapped ports; +" + r.added() + " -" + r.removed()
+                + " flows reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return true;
+    }
+
+    /** A snapshot that reconciles to no change, for closing a window whose dump failed. */
+    private FlowIndex snapshotOfCurrent() {
+        FlowIndex f = new FlowIndex(Math.max(1024, nat.flowCount()));
+        nat.forEachFlow(f::add);
+        return f;
     }
 
     private void onEvent(Event e) {
@@ -174,6 +259,7 @@ public final class Daemon {
         inbound.stop();
         join(queueThread);
         join(eventThread);
+        if (resyncThread != null) join(resyncThread);
         try {
             queue.unbind();
         } catch (NetlinkException e) {
@@ -182,6 +268,7 @@ public final class Daemon {
         queue.close();
         events.close();
         ctRequests.close();
+        dumper.close();
         if (statsThread != null) {
             join(statsThread);
             writeStats();

@@ -216,9 +216,13 @@ final class InboundPath implements Runnable {
             }
             return;
         }
-        stats.createFailed.increment();
-        log.warn("[!] " + Conntrack.describeDnat(pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i], lanIp, lanPort)
-                + " failed: " + Errno.name(err) + "; packet passed on unforwarded");
+        String name = Errno.name(err);
+        long times = stats.createError(name);
+        // First of its kind in full, then every 1000th: a full table must not flood the log.
+        if (times == 1 || times % 1000 == 0) {
+            log.warn("[!] " + Conntrack.describeDnat(pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i], lanIp, lanPort)
+                    + " failed: " + name + " (" + times + " so far); packet passed on unforwarded");
+        }
         passBack(pId[i]);
     }
 

@@ -30,8 +30,7 @@ public final class PidFile implements AutoCloseable {
         try {
             ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new StartupException("cannot open pid file " + path + ": " + reason(e)
-                    + " (check the directory exists and is writable)");
+            throw new StartupException("cannot open pid file " + path + ": " + reason(e));
         }
         try {
             FileLock lock = ch.tryLock();
@@ -61,8 +60,10 @@ public final class PidFile implements AutoCloseable {
     }
 
     private static String reason(IOException e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName().replace("Exception", "") + (m == null ? "" : " " + m);
+        if (e instanceof java.nio.file.NoSuchFileException) return "its directory does not exist";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private boolean closed;

@@ -23,17 +23,32 @@ public final class Stats {
     public final LongAdder createFailed = new LongAdder();
     public final LongAdder verdictErrors = new LongAdder();
 
+    /** Entry creations refused by the kernel, by errno name. */
+    public final java.util.concurrent.ConcurrentSkipListMap<String, LongAdder> createErrors =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
     private final IntSupplier mappings;
     private final IntSupplier slots;
+    private final IntSupplier flows;
 
-    public Stats(IntSupplier mappings, IntSupplier slots) {
+    public Stats(IntSupplier mappings, IntSupplier slots, IntSupplier flows) {
         this.mappings = mappings;
         this.slots = slots;
+        this.flows = flows;
+    }
+
+    /** Counts a refused creation; returns how many of this errno so far. */
+    public long createError(String errnoName) {
+        createFailed.increment();
+        LongAdder a = createErrors.computeIfAbsent(errnoName, k -> new LongAdder());
+        a.increment();
+        return a.sum();
     }
 
     public String render() {
         return "mappings=" + mappings.getAsInt() + "\n"
                 + "mapping_endpoints=" + slots.getAsInt() + "\n"
+                + "mapping_flows=" + flows.getAsInt() + "\n"
                 + "events=" + events.sum() + "\n"
                 + "mapping_flow_events=" + mappingFlows.sum() + "\n"
                 + "event_overruns=" + enobufs.sum() + "\n"
@@ -45,7 +60,14 @@ public final class Stats {
                 + "not_udp=" + notUdp.sum() + "\n"
                 + "create_exists=" + createExists.sum() + "\n"
                 + "create_failed=" + createFailed.sum() + "\n"
-                + "verdict_errors=" + verdictErrors.sum() + "\n";
+                + "verdict_errors=" + verdictErrors.sum() + "\n"
+                + perErrno();
+    }
+
+    private String perErrno() {
+        StringBuilder sb = new StringBuilder();
+        createErrors.forEach((k, v) -> sb.append("create_failed_").append(k).append('=').append(v.sum()).append('\n'));
+        return sb.toString();
     }
 
     public String oneLine() {

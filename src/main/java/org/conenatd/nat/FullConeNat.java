@@ -6,8 +6,16 @@ import org.conenatd.conntrack.Status;
 import org.conenatd.conntrack.Tuple;
 
 /**
- * The full-cone logic, free of sockets: learns mappings from conntrack events and answers, for an
- * inbound first packet, which LAN endpoint (if any) it should be DNAT'd to.
+ * The full-cone logic, free of sockets: learns mappings from conntrack events and table dumps,
+ * and answers, for an inbound first packet, which LAN endpoint (if any) it should be DNAT'd to.
+ *
+ * <p>Every mapping flow is remembered by its reply tuple ({@link FlowIndex#key}), so a flow seen twice (an event and a
+ * dump, or a repeated event) counts once, and a DESTROY for a flow never counted changes nothing.
+ * A resync ({@link #beginResync} ... {@link #finishResync}) reconciles the table with a dump taken
+ * while events keep flowing: events seen during the window say which differences are real.
+ *
+ * <p>Not thread-safe: the caller serialises {@link #onEvent} and the resync calls. {@link #route}
+ * may be called from any thread.
  */
 public final class FullConeNat {
 
@@ -19,6 +27,8 @@ public final class FullConeNat {
     private final int natIp;
     private final MappingTable table;
     private final Listener listener;
+    private final FlowIndex flows = new FlowIndex();
+    private FlowIndex born, dead; // non-null while a resync window is open
 
     public FullConeNat(int natIp, MappingTable table, Listener listener) {
         this.natIp = natIp;
@@ -28,6 +38,8 @@ public final class FullConeNat {
 
     public int natIp() { return natIp; }
     public MappingTable table() { return table; }
+    /** Mapping flows currently counted. */
+    public int flowCount() { return flows.size(); }
 
     /**
      * True for the flows that make mappings: UDP, source-NAT'd by the kernel to {@code natIp}, not
@@ -37,39 +49,103 @@ public final class FullConeNat {
         return f.orig().proto() == Tuple.IPPROTO_UDP
                 && f.has(Status.IPS_SRC_NAT)
                 && !f.has(Status.IPS_DST_NAT)
-                && f.reply().dst() == natIp;
+                && f.reply().dst() == natIp
+                && f.reply().dstPort() != 0;
     }
 
-    /** Applies one event; returns true if it touched the table. */
+    /** Applies one event; returns true if it was about a mapping flow. */
     public boolean onEvent(Event e) {
         Flow f = e.flow();
         if (!isOutboundMapping(f)) return false;
-        return switch (e.type()) {
-            case NEW -> { add(f); yield true; }
-            case DESTROY -> { remove(f); yield true; }
-            case UPDATE -> false;
-        };
-    }
-
-    public void add(Flow f) {
-        int natPort = f.reply().dstPort();
-        int lanIp = f.orig().src(), lanPort = f.orig().srcPort();
-        MappingTable.Change c = table.addFlow(natPort, lanIp, lanPort);
-        report(c, natPort, lanIp, lanPort);
-    }
-
-    public void remove(Flow f) {
-        int natPort = f.reply().dstPort();
-        int lanIp = f.orig().src(), lanPort = f.orig().srcPort();
-        MappingTable.Change c = table.removeFlow(natPort, lanIp, lanPort);
-        report(c, natPort, lanIp, lanPort);
-    }
-
-    private void report(MappingTable.Change c, int natPort, int lanIp, int lanPort) {
-        if (listener != null) {
-            listener.changed(c, natPort, lanIp, lanPort,
-                    table.flows(natPort, MappingTable.endpoint(lanIp, lanPort)), table.lookup(natPort));
+        switch (e.type()) {
+            case NEW -> {
+                if (born != null) born.add(key(f), 1);
+                add(key(f), value(f));
+            }
+            case DESTROY -> {
+                if (dead != null) dead.add(key(f), 1);
+                remove(key(f));
+            }
+            case UPDATE -> { return false; }
         }
+        return true;
+    }
+
+    private static long key(Flow f) {
+        return FlowIndex.key(f.reply().src(), f.reply().srcPort(), f.reply().dstPort());
+    }
+
+    private static long value(Flow f) {
+        return FlowIndex.pack(f.reply().dstPort(), MappingTable.endpoint(f.orig().src(), f.orig().srcPort()));
+    }
+
+    private void add(long key, long v) {
+        if (!flows.add(key, v)) return; // already counted (duplicate event, or seen in a dump)
+        int natPort = FlowIndex.natPort(v);
+        long ep = FlowIndex.endpoint(v);
+        report(table.addFlow(natPort, MappingTable.ip(ep), MappingTable.port(ep)), natPort, ep);
+    }
+
+    private void remove(long key) {
+        long v = flows.remove(key);
+        if (v == -1) return; // never counted: it predates us, or is not ours
+        int natPort = FlowIndex.natPort(v);
+        long ep = FlowIndex.endpoint(v);
+        report(table.removeFlow(natPort, MappingTable.ip(ep), MappingTable.port(ep)), natPort, ep);
+    }
+
+    private void report(MappingTable.Change c, int natPort, long ep) {
+        if (listener != null) listener.changed(c, natPort, MappingTable.ip(ep), MappingTable.port(ep),
+                table.flows(natPort, ep), table.lookup(natPort));
+    }
+
+    public void forEachFlow(FlowIndex.Visitor v) {
+        flows.forEach(v);
+    }
+
+    /** Opens a resync window: from now on, births and deaths are remembered until {@link #finishResync}. */
+    public void beginResync() {
+        born = new FlowIndex();
+        dead = new FlowIndex();
+    }
+
+    public boolean resyncInProgress() { return born != null; }
+
+    /** Collects the mapping flows of a dump (call for every dumped entry; no lock needed). */
+    public void collect(Flow f, FlowIndex snapshot) {
+        if (isOutboundMapping(f)) snapshot.add(key(f), value(f));
+    }
+
+    public record ResyncResult(int added, int removed) {}
+
+    /**
+     * Reconciles with {@code snapshot} (the mapping flows of a dump started after
+     * {@link #beginResync}): a dumped flow we lack is added unless it died during the window; a flow
+     * we have that the dump lacks is removed unless it was born during the window (the dump may
+     * have passed its bucket before it existed). Apply all pending events before calling this.
+     */
+    public ResyncResult finishResync(FlowIndex snapshot) {
+        if (born == null) throw new IllegalStateException("no resync in progress");
+        FlowIndex b = born, d = dead;
+        born = dead = null;
+        int[] counts = new int[2];
+        FlowIndex stale = new FlowIndex();
+        flows.forEach((k, v) -> {
+            if (b.contains(k) || d.contains(k)) return; // events of the window are newer than the dump
+            long dumped = snapshot.get(k);
+            if (dumped != v) stale.add(k, v); // gone, or replaced by another flow with lost events
+        });
+        stale.forEach((k, v) -> {
+            remove(k);
+            counts[1]++;
+        });
+        snapshot.forEach((k, v) -> {
+            if (!flows.contains(k) && !d.contains(k) && !b.contains(k)) {
+                add(k, v);
+                counts[0]++;
+            }
+        });
+        return new ResyncResult(counts[0], counts[1]);
     }
 
     /**

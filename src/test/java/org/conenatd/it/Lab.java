@@ -72,18 +72,24 @@ final class Lab implements AutoCloseable {
     }
 
     static Result run(List<String> cmd, int timeoutSeconds) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // Output goes to a file: a pipe would fill up and stall a chatty command (conntrack -L).
+        Path out = Files.createTempFile("conenatd-run", ".out");
         try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            try {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException("timed out: " + cmd);
+                }
+            } catch (InterruptedException e) {
                 p.destroyForcibly();
-                throw new IOException("timed out: " + cmd);
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
             }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
+            return new Result(p.exitValue(), Files.readString(out));
+        } finally {
+            Files.deleteIfExists(out);
         }
-        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     Result exec(String ns, String... cmd) throws IOException {
