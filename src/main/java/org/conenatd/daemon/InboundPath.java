@@ -29,6 +29,7 @@ final class InboundPath implements Runnable {
     static final int BATCH = 64;
     private static final int SLOT_BYTES = 66 * 1024; // a whole 64 KiB packet plus netlink headers
     private static final int PENDING_MAX = BATCH * 2;
+    private static final int MAX_REWRITE = 0xffff - 4; // NFQA_PAYLOAD's nla_len is 16 bits
 
     private final NfQueue queue;
     private final NetlinkSocket ct;
@@ -151,6 +152,12 @@ final class InboundPath implements Runnable {
                 log.info("[x] " + Inet4.format(view.srcAddr()) + ":" + view.srcPort() + " -> "
                         + Inet4.format(view.dstAddr()) + ":" + view.dstPort() + " not mapped, passed on");
             }
+            passBack(pkt.id());
+            return false;
+        }
+        if (pkt.payloadLength() > MAX_REWRITE) {
+            // Its rewritten copy would not fit a netlink attribute; let it pass unforwarded.
+            stats.tooBig.increment();
             passBack(pkt.id());
             return false;
         }

@@ -69,6 +69,7 @@ public final class Encoder {
     }
 
     public void endNested(int start) {
+        if (pos - start > 0xffff) throw new IllegalArgumentException("nested attribute does not fit nla_len");
         buf.set(U16, start, (short) (pos - start));
         pos = align(pos);
     }
@@ -125,6 +126,9 @@ public final class Encoder {
     }
 
     private void attrHeader(int type, int payloadLen) {
+        if (NLA_HDRLEN + payloadLen > 0xffff) {
+            throw new IllegalArgumentException("attribute of " + payloadLen + " bytes does not fit nla_len");
+        }
         reserve(align(NLA_HDRLEN + payloadLen));
         buf.set(U16, pos, (short) (NLA_HDRLEN + payloadLen));
         buf.set(U16, pos + 2, (short) type);

@@ -87,7 +87,8 @@ public final class MessageReader {
         long skip = 4 + NLMSG_HDRLEN;
         if ((flags() & Netlink.NLM_F_CAPPED) == 0) {
             int origLen = seg.get(Encoder.U32, payloadOffset() + 4);
-            skip = 4 + align(origLen);
+            if (origLen < NLMSG_HDRLEN) return null;
+            skip = 4 + (long) align(origLen);
         }
         if (skip > payloadLength()) return null;
         Decoder d = errAttrs.wrap(seg, payloadOffset() + skip, payloadLength() - skip);

@@ -55,15 +55,10 @@ public final class NfQueue implements AutoCloseable {
             s.setReceiveTimeout(500);
             // Overflow of this socket means dropped packets the kernel already counts; don't fail reads.
             s.setNoEnobufs(true);
-            q.configure(e -> cmd(e, NFQNL_CFG_CMD_BIND, AF_INET), "bind queue " + queueNum);
-            q.configure(e -> {
-                int at = e.raw(NFQA_CFG_PARAMS, 5); // struct nfqnl_msg_config_params is packed: 5 bytes
-                e.buffer().set(U32BE, at, 0xffff);
-                e.buffer().set(ValueLayout.JAVA_BYTE, at + 4, (byte) NFQNL_COPY_PACKET);
-                e.u32be(NFQA_CFG_QUEUE_MAXLEN, maxLen);
-                e.u32be(NFQA_CFG_MASK, NFQA_CFG_F_FAIL_OPEN);
-                e.u32be(NFQA_CFG_FLAGS, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0);
-            }, "configure queue " + queueNum);
+            q.configure((e, seq) -> encodeConfigCmd(e, seq, queueNum, NFQNL_CFG_CMD_BIND, AF_INET),
+                    "bind queue " + queueNum);
+            q.configure((e, seq) -> encodeConfigParams(e, seq, queueNum, 0xffff, NFQNL_COPY_PACKET, maxLen,
+                    NFQA_CFG_F_FAIL_OPEN, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0), "configure queue " + queueNum);
             return q;
         } catch (NetlinkException e) {
             s.close();
@@ -71,19 +66,55 @@ public final class NfQueue implements AutoCloseable {
         }
     }
 
-    private static void cmd(Encoder e, int command, int pf) {
-        int at = e.raw(NFQA_CFG_CMD, 4); // struct nfqnl_msg_config_cmd
+    /** NFQNL_MSG_CONFIG carrying an NFQA_CFG_CMD (struct nfqnl_msg_config_cmd). */
+    public static void encodeConfigCmd(Encoder e, int seq, int queueNum, int command, int pf) {
+        int m = e.begin(MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, seq);
+        e.nfgenmsg(AF_UNSPEC, queueNum);
+        int at = e.raw(NFQA_CFG_CMD, 4);
         e.buffer().set(ValueLayout.JAVA_BYTE, at, (byte) command);
         e.buffer().set(U16BE, at + 2, (short) pf);
+        e.end(m);
     }
 
-    private void configure(java.util.function.Consumer<Encoder> attrs, String op) throws NetlinkException {
+    /** NFQNL_MSG_CONFIG with copy mode and range, queue length and flags. */
+    public static void encodeConfigParams(Encoder e, int seq, int queueNum, int copyRange, int copyMode, int maxLen,
+                                          int flagsMask, int flags) {
+        int m = e.begin(MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, seq);
+        e.nfgenmsg(AF_UNSPEC, queueNum);
+        int at = e.raw(NFQA_CFG_PARAMS, 5); // struct nfqnl_msg_config_params is packed: 5 bytes
+        e.buffer().set(U32BE, at, copyRange);
+        e.buffer().set(ValueLayout.JAVA_BYTE, at + 4, (byte) copyMode);
+        e.u32be(NFQA_CFG_QUEUE_MAXLEN, maxLen);
+        e.u32be(NFQA_CFG_MASK, flagsMask);
+        e.u32be(NFQA_CFG_FLAGS, flags);
+        e.end(m);
+    }
+
+    /** NFQNL_MSG_VERDICT; {@code payload} non-null replaces the packet's contents. */
+    public static void encodeVerdict(Encoder e, int queueNum, int packetId, Verdict v, int mark, boolean setMark,
+                                     MemorySegment payload, long off, int len) {
+        // Refuse before writing anything: a half-written message would cut the batch short.
+        if (payload != null && len > 0xffff - Netlink.NLA_HDRLEN) {
+            throw new IllegalArgumentException("payload of " + len + " bytes does not fit NFQA_PAYLOAD");
+        }
+        int m = e.begin(MSG_VERDICT, NLM_F_REQUEST, 0);
+        e.nfgenmsg(AF_UNSPEC, queueNum);
+        int at = e.raw(NFQA_VERDICT_HDR, 8);
+        e.buffer().set(U32BE, at, v.code);
+        e.buffer().set(U32BE, at + 4, packetId);
+        if (setMark) e.u32be(NFQA_MARK, mark);
+        if (payload != null) e.bytes(NFQA_PAYLOAD, payload, off, len);
+        e.end(m);
+    }
+
+    private interface ConfigMessage {
+        void encode(Encoder e, int seq);
+    }
+
+    private void configure(ConfigMessage msg, String op) throws NetlinkException {
         config.reset();
         int seq = sock.nextSeq();
-        int m = config.begin(MSG_CONFIG, NLM_F_REQUEST | NLM_F_ACK, seq);
-        config.nfgenmsg(AF_UNSPEC, queueNum);
-        attrs.accept(config);
-        config.end(m);
+        msg.encode(config, seq);
         sock.request(config, seq, op, cbuf, null);
     }
 
@@ -104,14 +135,7 @@ public final class NfQueue implements AutoCloseable {
     public void verdict(int packetId, Verdict v, int mark, boolean setMark, MemorySegment payload, long off, int len)
             throws NetlinkException {
         if (verdicts.remaining() < 128 + len) flushVerdicts();
-        int m = verdicts.begin(MSG_VERDICT, NLM_F_REQUEST, 0);
-        verdicts.nfgenmsg(AF_UNSPEC, queueNum);
-        int at = verdicts.raw(NFQA_VERDICT_HDR, 8);
-        verdicts.buffer().set(U32BE, at, v.code);
-        verdicts.buffer().set(U32BE, at + 4, packetId);
-        if (setMark) verdicts.u32be(NFQA_MARK, mark);
-        if (payload != null) verdicts.bytes(NFQA_PAYLOAD, payload, off, len);
-        verdicts.end(m);
+        encodeVerdict(verdicts, queueNum, packetId, v, mark, setMark, payload, off, len);
         pendingVerdicts++;
     }
 
@@ -129,7 +153,7 @@ public final class NfQueue implements AutoCloseable {
 
     /** Unbinds the queue so the kernel stops queueing to us (packets then take the bypass or drop). */
     public void unbind() throws NetlinkException {
-        configure(e -> cmd(e, NFQNL_CFG_CMD_UNBIND, AF_INET), "unbind queue " + queueNum);
+        configure((e, seq) -> encodeConfigCmd(e, seq, queueNum, NFQNL_CFG_CMD_UNBIND, AF_INET), "unbind queue " + queueNum);
     }
 
     @Override

@@ -33,7 +33,7 @@ public final class QueuedPacket {
         if (m.type() != Netlink.nfnlMsgType(Netlink.NFNL_SUBSYS_QUEUE, NFQNL_MSG_PACKET)) return false;
         seg = m.segment();
         queue = m.payloadLength() >= Netlink.NFGENMSG_LEN ? m.nfResId() : -1;
-        id = -1;
+        boolean header = false;
         mark = 0;
         indev = 0;
         payloadOffset = -1;
@@ -43,6 +43,7 @@ public final class QueuedPacket {
             switch (d.type()) {
                 case NFQA_PACKET_HDR -> {
                     if (d.length() >= 7) {
+                        header = true;
                         id = d.u32be();
                         hwProtocol = Short.toUnsignedInt(seg.get(U16BE, d.offset() + 4));
                         hook = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, d.offset() + 6));
@@ -59,7 +60,8 @@ public final class QueuedPacket {
                 default -> { }
             }
         }
-        return d.ok() && id != -1;
+        // Ids wrap through all 32 bits (0xffffffff included): presence, not a sentinel, says valid.
+        return d.ok() && header;
     }
 
     public MemorySegment segment() { return seg; }

@@ -16,6 +16,7 @@
 #                  the DNAT create vector of ConntrackEncodeTest (ACK, then EEXIST on the second send),
 #                  and a create with a 2-byte CTA_TIMEOUT (policy failure, extended ack text),
 #                  once with NETLINK_CAP_ACK (capped) and once without (original message echoed).
+# A re-run gives the same layout; CTA_ID, nlmsg_pid (port ids) and timeouts differ from run to run.
 set -euo pipefail
 OUT=${1:-./ctcap}; mkdir -p "$OUT"
 C=ctc$$c; R=ctc$$r; S=ctc$$s

@@ -23,25 +23,25 @@ import java.util.concurrent.TimeUnit;
  * README's rules in the router), the daemon started in the router through bin/conenatd, and UDP
  * sockets in any of the namespaces. Everything is torn down by {@link #close}, even after failures.
  */
-final class Lab implements AutoCloseable {
-    static final String NAT_IP = "203.0.113.1";
-    static final String STUN_PRIMARY = "203.0.113.2";
-    static final String STUN_ALT = "203.0.113.3";
-    static final String LAN1 = "10.0.0.101";
-    static final String LAN2 = "10.0.0.102";
-    static final String LAN_DEFAULT_RANGE = "10.0.0.50"; // MASQUERADEd to 1024-10239, which the rules exclude
+public final class Lab implements AutoCloseable {
+    public static final String NAT_IP = "203.0.113.1";
+    public static final String STUN_PRIMARY = "203.0.113.2";
+    public static final String STUN_ALT = "203.0.113.3";
+    public static final String LAN1 = "10.0.0.101";
+    public static final String LAN2 = "10.0.0.102";
+    public static final String LAN_DEFAULT_RANGE = "10.0.0.50"; // MASQUERADEd to 1024-10239, which the rules exclude
 
-    final Path home = Path.of(System.getProperty("conenatd.home", ".")).toAbsolutePath();
-    final String prefix;
-    final String lan, rtr, wan;
-    final Path dir;
+    public final Path home = Path.of(System.getProperty("conenatd.home", ".")).toAbsolutePath();
+    public final String prefix;
+    public final String lan, rtr, wan;
+    public final Path dir;
     private final List<DatagramSocket> sockets = new ArrayList<>();
     private final List<Process> background = new ArrayList<>();
     private Process daemon;
     private Path daemonLog;
     private Path statsFile;
 
-    Lab() throws IOException {
+    public Lab() throws IOException {
         requireRoot();
         String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder sb = new StringBuilder("it");
@@ -58,20 +58,20 @@ final class Lab implements AutoCloseable {
         }
     }
 
-    static void requireRoot() {
+    public static void requireRoot() {
         // Integration tests must run, never skip: without root they fail loudly.
         if (Libc.geteuid() != 0) {
             throw new IllegalStateException("integration tests need root (network namespaces, iptables, conntrack); run them with sudo");
         }
     }
 
-    record Result(int code, String out) {}
+    public record Result(int code, String out) {}
 
-    static Result run(List<String> cmd) throws IOException {
+    public static Result run(List<String> cmd) throws IOException {
         return run(cmd, 60);
     }
 
-    static Result run(List<String> cmd, int timeoutSeconds) throws IOException {
+    public static Result run(List<String> cmd, int timeoutSeconds) throws IOException {
         // Output goes to a file: a pipe would fill up and stall a chatty command (conntrack -L).
         Path out = Files.createTempFile("conenatd-run", ".out");
         try {
@@ -92,13 +92,13 @@ final class Lab implements AutoCloseable {
         }
     }
 
-    Result exec(String ns, String... cmd) throws IOException {
+    public Result exec(String ns, String... cmd) throws IOException {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         c.addAll(List.of(cmd));
         return run(c);
     }
 
-    Process spawn(String ns, Path log, String... cmd) throws IOException {
+    public Process spawn(String ns, Path log, String... cmd) throws IOException {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         c.addAll(List.of(cmd));
         Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -106,12 +106,12 @@ final class Lab implements AutoCloseable {
         return p;
     }
 
-    String conenatd() {
+    public String conenatd() {
         return home.resolve("bin/conenatd").toString();
     }
 
     /** Starts the daemon in the router in the foreground (-f) and waits until it says it is ready. */
-    void startDaemon(String... extra) throws IOException, InterruptedException {
+    public void startDaemon(String... extra) throws IOException, InterruptedException {
         if (daemon != null) throw new IllegalStateException("daemon already running");
         daemonLog = dir.resolve("daemon-" + System.nanoTime() + ".log");
         statsFile = dir.resolve("stats");
@@ -128,7 +128,7 @@ final class Lab implements AutoCloseable {
     }
 
     /** SIGTERM, then waits; returns the exit code. */
-    int stopDaemon() throws InterruptedException {
+    public int stopDaemon() throws InterruptedException {
         if (daemon == null) return -1;
         daemon.toHandle().descendants().forEach(ProcessHandle::destroy);
         daemon.destroy();
@@ -139,13 +139,13 @@ final class Lab implements AutoCloseable {
         return code;
     }
 
-    Process daemonProcess() { return daemon; }
+    public Process daemonProcess() { return daemon; }
 
-    String daemonLog() throws IOException {
+    public String daemonLog() throws IOException {
         return daemonLog == null || !Files.exists(daemonLog) ? "" : Files.readString(daemonLog);
     }
 
-    Map<String, Long> stats() throws IOException {
+    public Map<String, Long> stats() throws IOException {
         Map<String, Long> m = new HashMap<>();
         if (statsFile == null || !Files.exists(statsFile)) return m;
         for (String line : Files.readAllLines(statsFile)) {
@@ -156,7 +156,7 @@ final class Lab implements AutoCloseable {
     }
 
     /** Waits until the stats file shows {@code key} satisfying the predicate (it is rewritten every second). */
-    long awaitStat(String key, java.util.function.LongPredicate ok, long timeoutMs) throws Exception {
+    public long awaitStat(String key, java.util.function.LongPredicate ok, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
         Long v = null;
         while (System.currentTimeMillis() < deadline) {
@@ -168,7 +168,7 @@ final class Lab implements AutoCloseable {
     }
 
     /** A UDP socket bound in namespace {@code ns}, with a receive timeout. */
-    DatagramSocket udp(String ns, String addr, int port) {
+    public DatagramSocket udp(String ns, String addr, int port) {
         DatagramSocket s = Netns.call(ns, () -> {
             DatagramSocket d = new DatagramSocket(null);
             d.setReuseAddress(true);
@@ -180,13 +180,13 @@ final class Lab implements AutoCloseable {
         return s;
     }
 
-    static void send(DatagramSocket s, String to, int port, String text) throws IOException {
+    public static void send(DatagramSocket s, String to, int port, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         s.send(new DatagramPacket(b, b.length, InetAddress.getByName(to), port));
     }
 
     /** Receives one datagram or returns null after {@code timeoutMs}. */
-    static Received receive(DatagramSocket s, int timeoutMs) throws IOException {
+    public static Received receive(DatagramSocket s, int timeoutMs) throws IOException {
         s.setSoTimeout(timeoutMs);
         byte[] b = new byte[2048];
         DatagramPacket p = new DatagramPacket(b, b.length);
@@ -199,15 +199,15 @@ final class Lab implements AutoCloseable {
                 new String(b, 0, p.getLength(), StandardCharsets.UTF_8));
     }
 
-    record Received(String addr, int port, String text) {
-        String from() { return addr + ":" + port; }
+    public record Received(String addr, int port, String text) {
+        public String from() { return addr + ":" + port; }
     }
 
     /**
      * Sends one packet from the LAN socket to a WAN socket and returns the NAT port the WAN side
      * saw it come from: the mapping the router made.
      */
-    int learnMapping(DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort) throws IOException {
+    public int learnMapping(DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort) throws IOException {
         send(lanSock, wanAddr, wanPort, "hello from lan");
         Received r = receive(wanSock, 3000);
         if (r == null) throw new AssertionError("outbound packet never reached the WAN");

@@ -12,10 +12,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * (/var/run/netns/NAME), on a throw-away thread so no test thread ever changes namespace. Sockets
  * opened there stay in that namespace for their whole life, wherever they are used from.
  */
-final class Netns {
+public final class Netns {
     private Netns() {}
 
-    static <T> T call(String name, Callable<T> body) {
+    public static <T> T call(String name, Callable<T> body) {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = Thread.ofPlatform().name("netns-" + name).start(() -> {
