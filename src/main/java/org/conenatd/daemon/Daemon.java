@@ -87,8 +87,11 @@ public final class Daemon {
         }
         resyncThread = Thread.ofPlatform().name("resync").start(this::resyncLoop);
         if (cfg.statsFile() != null) statsThread = Thread.ofPlatform().daemon().name("stats").start(this::statsLoop);
-        log.info("[*] conenatd ready: nat " + Inet4.format(cfg.natIp()) + ", queue " + cfg.queueNum()
-                + ", fwmark " + cfg.fwmark() + ", event buffer " + bufferSize());
+        long sinceStart = ProcessHandle.current().info().startInstant()
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+        log.info("[*] conenatd ready in " + sinceStart + " ms: nat " + Inet4.format(cfg.natIp()) + ", queue "
+                + cfg.queueNum() + ", fwmark " + cfg.fwmark() + ", event buffer " + bufferSize()
+                + ", " + table.mappedPorts() + " mappings");
     }
 
     /** With nf_conntrack_events=0 the subscription succeeds but nothing ever arrives: refuse early. */

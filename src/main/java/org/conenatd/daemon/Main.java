@@ -63,6 +63,8 @@ public final class Main implements Callable<Integer> {
     int logRate;
 
     public static void main(String[] args) {
+        // Link the libc downcalls on the second core while picocli parses: both are cold-JVM slow.
+        Thread.ofPlatform().daemon().name("link").start(Libc::link);
         int code = run(args, System.err);
         if (code != 0) System.exit(code);
     }

@@ -47,6 +47,8 @@ public final class Libc {
             CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
+    // Handles the daemon needs at start-up are eager; the rest sit in holder classes and link
+    // on first use, since every downcall handle generates code when created.
     private static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), fd, CAPTURE_ERRNO);
     }
@@ -59,33 +61,38 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = errnoCall("bind",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT = errnoCall("connect",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = errnoCall("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETSOCKOPT = errnoCall("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = errnoCall("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SEND = errnoCall("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SENDTO = errnoCall("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECV = errnoCall("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = errnoCall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle OPEN = errnoCall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SETNS = errnoCall("setns",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL = errnoCall("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERRORNAME_NP = plainCall("strerrorname_np",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle STRERROR = plainCall("strerror",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static final class CONNECT_ { static final MethodHandle H = errnoCall("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class GETSOCKOPT_ { static final MethodHandle H = errnoCall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
+    private static final class OPEN_ { static final MethodHandle H = errnoCall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class SETNS_ { static final MethodHandle H = errnoCall("setns",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class SENDTO_ { static final MethodHandle H = errnoCall("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class STRERRORNAME_NP_ { static final MethodHandle H = plainCall("strerrorname_np",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
+    private static final class STRERROR_ { static final MethodHandle H = plainCall("strerror",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
+    /** Warms the handles every start-up needs (linking one costs milliseconds on a cold JVM). */
+    public static void link() {
+        // class initialisation of Libc links the eager handles below
+    }
 
     /** A segment to capture errno into; one per thread or per socket, reused for every call. */
     public static MemorySegment newCallState(Arena arena) {
@@ -114,7 +121,7 @@ public final class Libc {
 
     public static int connect(MemorySegment cs, int fd, MemorySegment addr, int len) {
         try {
-            return (int) CONNECT.invokeExact(cs, fd, addr, len);
+            return (int) CONNECT_.H.invokeExact(cs, fd, addr, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -138,7 +145,7 @@ public final class Libc {
 
     public static int getsockopt(MemorySegment cs, int fd, int level, int name, MemorySegment val, MemorySegment lenPtr) {
         try {
-            return (int) GETSOCKOPT.invokeExact(cs, fd, level, name, val, lenPtr);
+            return (int) GETSOCKOPT_.H.invokeExact(cs, fd, level, name, val, lenPtr);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -155,7 +162,7 @@ public final class Libc {
     public static long sendto(MemorySegment cs, int fd, MemorySegment buf, long len, int flags,
                               MemorySegment addr, int addrLen) {
         try {
-            return (long) SENDTO.invokeExact(cs, fd, buf, len, flags, addr, addrLen);
+            return (long) SENDTO_.H.invokeExact(cs, fd, buf, len, flags, addr, addrLen);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -179,7 +186,7 @@ public final class Libc {
 
     public static int open(MemorySegment cs, MemorySegment path, int flags) {
         try {
-            return (int) OPEN.invokeExact(cs, path, flags);
+            return (int) OPEN_.H.invokeExact(cs, path, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -187,7 +194,7 @@ public final class Libc {
 
     public static int setns(MemorySegment cs, int fd, int nstype) {
         try {
-            return (int) SETNS.invokeExact(cs, fd, nstype);
+            return (int) SETNS_.H.invokeExact(cs, fd, nstype);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -215,7 +222,7 @@ public final class Libc {
     /** "ENOBUFS" for 105; "errno N" where libc has no name. */
     public static String errnoName(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERRORNAME_NP.invokeExact(errno);
+            MemorySegment p = (MemorySegment) STRERRORNAME_NP_.H.invokeExact(errno);
             if (p.equals(MemorySegment.NULL)) return "errno " + errno;
             return p.reinterpret(64).getString(0);
         } catch (Throwable t) {
@@ -225,7 +232,7 @@ public final class Libc {
 
     public static String strerror(int errno) {
         try {
-            MemorySegment p = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment p = (MemorySegment) STRERROR_.H.invokeExact(errno);
             return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);

@@ -118,12 +118,20 @@ public final class Lab implements AutoCloseable {
         List<String> c = new ArrayList<>(List.of(conenatd(), "-n", NAT_IP, "-q", "1000", "-m", "2000", "-f",
                 "--stats-file", statsFile.toString()));
         c.addAll(List.of(extra));
-        daemon = spawn(rtr, daemonLog, c.toArray(String[]::new));
+        // The launcher passes JVM options through; the daemon writes this file once it is ready
+        // (the log line may be silenced by --quiet).
+        Path ready = dir.resolve("ready-" + System.nanoTime());
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", rtr));
+        full.addAll(c);
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(daemonLog.toFile());
+        pb.environment().put("CONENATD_JAVA_OPTS", "-Dconenatd.ready=" + ready);
+        daemon = pb.start();
+        background.add(daemon);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!daemonLog().contains("conenatd ready")) {
+        while (!Files.exists(ready) || Files.size(ready) == 0) {
             if (!daemon.isAlive()) throw new IllegalStateException("daemon exited " + daemon.exitValue() + ": " + daemonLog());
             if (System.nanoTime() > deadline) throw new IllegalStateException("daemon not ready: " + daemonLog());
-            Thread.sleep(50);
+            Thread.sleep(10);
         }
     }
 
