@@ -36,7 +36,7 @@ public final class Daemon {
     private Thread eventThread, queueThread, statsThread;
 
     public record Config(int natIp, int queueNum, int fwmark, int eventBufferBytes, int queueMaxLen,
-                         int ctTimeout, Path statsFile) {}
+                         int ctTimeout, Path statsFile, int statsIntervalMs) {}
 
     public Daemon(Config cfg, Log log) {
         this.cfg = cfg;
@@ -240,7 +240,7 @@ public final class Daemon {
     private void statsLoop() {
         while (running) {
             writeStats();
-            sleep(1000);
+            sleep(cfg.statsIntervalMs());
         }
     }
 

@@ -58,6 +58,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--stats-file", paramLabel = "<file>", description = "Rewrite counters here every second (key=value lines).")
     Path statsFile;
 
+    @Option(names = "--stats-interval", paramLabel = "<ms>", defaultValue = "1000",
+            description = "How often the stats file is rewritten (default ${DEFAULT-VALUE} ms).")
+    int statsInterval;
+
     @Option(names = "--log-rate", paramLabel = "<lines/s>", defaultValue = "200",
             description = "At most this many per-packet log lines a second outside debug mode (default ${DEFAULT-VALUE}).")
     int logRate;
@@ -134,8 +138,9 @@ public final class Main implements Callable<Integer> {
         if (mark == 0) throw new StartupException("invalid -m '" + fwmark + "': the fwmark must be non-zero, or the RETURN rule could never match it");
         if (queueMaxLen < 1) throw new StartupException("invalid --queue-maxlen " + queueMaxLen + ": must be at least 1");
         if (ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + ctTimeout + ": must be at least 1 second");
+        if (statsInterval < 10) throw new StartupException("invalid --stats-interval " + statsInterval + ": must be at least 10 ms");
         if (eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + eventBuffer + ": must be at least 65536");
-        return new Daemon.Config(ip, q, (int) mark, eventBuffer, queueMaxLen, ctTimeout, statsFile);
+        return new Daemon.Config(ip, q, (int) mark, eventBuffer, queueMaxLen, ctTimeout, statsFile, statsInterval);
     }
 
     private static int parseNumber(String s, String flag, String what) throws StartupException {

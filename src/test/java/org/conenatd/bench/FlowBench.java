@@ -29,6 +29,7 @@ public final class FlowBench {
     private static final int LAN1 = Inet4.parseAddr(Lab.LAN1);
     private static final int LAN_PORT = 40000;
     private static final int STATIC_PORT = 33333;
+    private static final int WAN_BASE = Inet4.parseAddr("203.0.113.10");
 
     record Row(String mode, int offered, long sent, long received, double seconds, double p50, double p99,
                double cpuPct, double rssMiB) {
@@ -104,7 +105,7 @@ public final class FlowBench {
             sh(lab.rtr, "iptables", "-t", "nat", "-D", "PREROUTING", "-i", "eth0", "-p", "udp", "--dport",
                     String.valueOf(STATIC_PORT), "-j", "DNAT", "--to-destination", Lab.LAN1 + ":" + LAN_PORT);
 
-            lab.startDaemon("--quiet");
+            lab.startDaemon("--quiet", "--stats-interval", "20");
             long pid = lab.daemonProcess().pid();
             try (RawUdp lan = new RawUdp(lab.lan)) {
                 DatagramSocket probe = lab.udp(lab.wan, "203.0.113.10", 5000);
@@ -143,7 +144,7 @@ public final class FlowBench {
         Lab.Received r = Lab.receive(probe, 3000);
         if (r == null) throw new IllegalStateException("no outbound packet reached the WAN");
         lab.awaitStat("mappings", v -> v >= Math.min(1, before), 5000);
-        Thread.sleep(1100); // the stats file is rewritten every second
+        Thread.sleep(100);
         return r.port();
     }
 
@@ -156,7 +157,7 @@ public final class FlowBench {
         double interval = 1e9 / rate;
         for (int i = 0; i < n; i++) {
             pace(t0 + (long) (i * interval));
-            int src = Inet4.parseAddr("203.0.113.10") + (i / 64_000) % 20;
+            int src = WAN_BASE + (i / 64_000) % 20;
             if (wan.send(src, 1024 + i % 64_000, NAT, dport, i)) sent++;
         }
         double sendSeconds = (System.nanoTime() - t0) / 1e9;
@@ -210,7 +211,7 @@ public final class FlowBench {
                 for (int i = 0; i < n; i++) {
                     pace(t0 + (long) (i * interval));
                     // every flow to its own WAN endpoint, so each has a unique reply tuple whatever port MASQUERADE picks
-                    lan.send(LAN1, 1024 + i % 64_000, Inet4.parseAddr("203.0.113.10") + i % 20, 1024 + (i / 20) % 60_000, i);
+                    lan.send(LAN1, 1024 + i % 64_000, WAN_BASE + i % 20, 1024 + (i / 20) % 60_000, i);
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Thread.sleep(2500);
@@ -218,10 +219,42 @@ public final class FlowBench {
                 long learned = s1.get("mapping_flow_events") - s0.get("mapping_flow_events");
                 long overruns = s1.get("event_overruns") - s0.get("event_overruns");
                 long resyncs = s1.get("resyncs") - s0.get("resyncs");
-                say(String.format(Locale.ROOT, "  offered %7d flows/s (%d in %.2f s): learned from events %d, overruns %d, resyncs %d, mapping flows now %d",
-                        rate, n, secs, learned, overruns, resyncs, s1.get("mapping_flows")));
+                say(String.format(Locale.ROOT, "  offered %7d flows/s (%d in %.2f s = %.0f/s achieved by the sender): learned from events %d, overruns %d, resyncs %d, mapping flows now %d",
+                        rate, n, secs, n / secs, learned, overruns, resyncs, s1.get("mapping_flows")));
             }
+            drain(lan, 50_000);
         }
+    }
+
+    /**
+     * The sender above is bound by the kernel's own per-flow work. To see how fast the daemon
+     * consumes events, freeze it, let the kernel queue {@code n} NEW events in its socket, thaw it
+     * and time how long it takes to have learned them all.
+     */
+    private void drain(RawUdp lan, int n) throws Exception {
+        flush();
+        Thread.sleep(1500);
+        long pid = lab.daemonProcess().pid();
+        Map<String, Long> s0 = lab.stats();
+        long target = s0.get("mapping_flow_events") + n;
+        lab.exec(lab.rtr, "kill", "-STOP", String.valueOf(pid));
+        try {
+            for (int i = 0; i < n; i++) lan.send(LAN1, 1024 + i % 64_000, WAN_BASE + i % 20, 1024 + (i / 20) % 60_000, i);
+            Thread.sleep(300);
+        } finally {
+            lab.exec(lab.rtr, "kill", "-CONT", String.valueOf(pid));
+        }
+        long t0 = System.nanoTime();
+        long learned;
+        while ((learned = lab.stats().get("mapping_flow_events")) < target && System.nanoTime() - t0 < 10_000_000_000L) {
+            Thread.sleep(5);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        Map<String, Long> s1 = lab.stats();
+        say(String.format(Locale.ROOT, "  drain: %d NEW events queued while the daemon was stopped, learned %d in %.3f s after SIGCONT "
+                        + "(>= %.0f events/s, stats file written every 20 ms), overruns %d",
+                n, learned - s0.get("mapping_flow_events"), secs, (learned - s0.get("mapping_flow_events")) / secs,
+                s1.get("event_overruns") - s0.get("event_overruns")));
     }
 
     // ---- steady state ------------------------------------------------------------------------
@@ -286,7 +319,7 @@ public final class FlowBench {
         long rssLive = Math.round(rssMiB(lab.daemonProcess().pid()));
         lab.stopDaemon();
         long t0 = System.nanoTime();
-        lab.startDaemon("--quiet");
+        lab.startDaemon("--quiet", "--stats-interval", "20");
         double ready = (System.nanoTime() - t0) / 1e6;
         Thread.sleep(2000);
         double rss = rssMiB(lab.daemonProcess().pid());
