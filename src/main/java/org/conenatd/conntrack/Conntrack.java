@@ -50,7 +50,16 @@ public final class Conntrack implements AutoCloseable {
      */
     public static void encodeDnatCreate(Encoder e, int seq, int wanIp, int wanPort, int natIp, int natPort,
                                         int lanIp, int lanPort, int timeoutSeconds) {
-        int m = e.begin(MSG_NEW, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq);
+        encodeDnatCreate(e, seq, wanIp, wanPort, natIp, natPort, lanIp, lanPort, timeoutSeconds, true);
+    }
+
+    /**
+     * With {@code ack} false the kernel answers only failures; since it handles a request inside
+     * the send() that carries it, every failure is queued by the time send() returns.
+     */
+    public static void encodeDnatCreate(Encoder e, int seq, int wanIp, int wanPort, int natIp, int natPort,
+                                        int lanIp, int lanPort, int timeoutSeconds, boolean ack) {
+        int m = e.begin(MSG_NEW, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | (ack ? NLM_F_ACK : 0), seq);
         e.nfgenmsg(AF_INET, 0);
         Tuple.encode(e, CTA_TUPLE_ORIG, Tuple.IPPROTO_UDP, wanIp, wanPort, natIp, natPort);
         // The kernel requires a reply tuple; NAT setup rewrites it to lan -> wan.

@@ -3,6 +3,7 @@ package org.conenatd.daemon;
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingTable;
+import org.conenatd.netlink.BatchReceiver;
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.Errno;
 import org.conenatd.netlink.MessageReader;
@@ -20,9 +21,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * The queue thread: first packets of unsolicited inbound flows.
  *
- * <p>It drains whatever the queue holds (up to {@link #BATCH} packets), sends one conntrack
- * creation per mapped packet in a single send, matches the kernel's answers by sequence number,
- * then sends all verdicts together. Buffers are allocated once; the per-packet path allocates
+ * <p>It takes whatever the queue holds (up to {@link #BATCH} packets, one recvmmsg), sends one
+ * conntrack creation per mapped packet in a single send, picks up the failures by sequence
+ * number, then sends all verdicts together. Buffers are allocated once; the per-packet path allocates
  * nothing unless a log line is written.
  */
 final class InboundPath implements Runnable {
@@ -42,6 +43,7 @@ final class InboundPath implements Runnable {
     private volatile boolean running = true;
 
     private final MemorySegment[] bufs = new MemorySegment[BATCH];
+    private final BatchReceiver batch;
     private final MemorySegment ackBuf;
     private final Encoder creates;
     private final MessageReader reader = new MessageReader();
@@ -72,6 +74,7 @@ final class InboundPath implements Runnable {
         this.stats = stats;
         Arena arena = Arena.ofAuto();
         for (int i = 0; i < BATCH; i++) bufs[i] = arena.allocate(SLOT_BYTES, 8);
+        batch = new BatchReceiver(bufs);
         ackBuf = arena.allocate(64 * 1024, 8);
         creates = new Encoder(arena.allocate(PENDING_MAX * 256L, 8));
     }
@@ -101,23 +104,16 @@ final class InboundPath implements Runnable {
 
     private void cycle() throws NetlinkException {
         pending = 0;
-        int used = 0;
-        int n = queue.receive(bufs[0], false);
-        if (n < 0) return;
-        while (true) {
-            if (handleDatagram(used, n)) used++;
-            if (used == BATCH || pending >= PENDING_MAX - 4) break;
-            n = queue.receive(bufs[used], true);
-            if (n < 0) break;
-        }
+        // One recvmmsg: waits for the first packet, takes whatever else is already queued.
+        int n = batch.receive(queue.socket());
+        if (n <= 0) return;
+        for (int b = 0; b < n; b++) handleDatagram(b, batch.length(b));
         if (pending > 0) createEntries();
         for (int i = 0; i < pending; i++) finish(i);
         queue.flushVerdicts();
     }
 
-    /** Returns true if the buffer now holds packets waiting for entries (so it must not be reused). */
-    private boolean handleDatagram(int b, int n) throws NetlinkException {
-        boolean keep = false;
+    private void handleDatagram(int b, int n) throws NetlinkException {
         MemorySegment buf = bufs[b];
         reader.wrap(buf, 0, n);
         while (reader.next()) {
@@ -129,16 +125,21 @@ final class InboundPath implements Runnable {
             }
             if (!NfQueue.isPacket(reader) || !pkt.decode(reader)) continue;
             stats.queued.increment();
-            if (pkt.hasPayload() && classify(b, buf)) keep = true;
+            if (pending == PENDING_MAX) {
+                // More packets in one batch than rows (never with one packet per datagram): try later.
+                queue.verdict(pkt.id(), Verdict.NF_REPEAT, 0, false, null, 0, 0);
+                continue;
+            }
+            if (pkt.hasPayload()) classify(b, buf);
+            else passBack(pkt.id());
         }
-        return keep;
     }
 
-    private boolean classify(int b, MemorySegment buf) throws NetlinkException {
+    private void classify(int b, MemorySegment buf) throws NetlinkException {
         if (view.wrap(buf, pkt.payloadOffset(), pkt.payloadLength()) != Ipv4UdpView.Classification.UDP) {
             stats.notUdp.increment();
             passBack(pkt.id());
-            return false;
+            return;
         }
         long target = nat.route(view.dstAddr(), view.dstPort());
         if (target == MappingTable.NONE && view.dstAddr() == nat.natIp()) {
@@ -153,13 +154,13 @@ final class InboundPath implements Runnable {
                         + Inet4.format(view.dstAddr()) + ":" + view.dstPort() + " not mapped, passed on");
             }
             passBack(pkt.id());
-            return false;
+            return;
         }
         if (pkt.payloadLength() > MAX_REWRITE) {
             // Its rewritten copy would not fit a netlink attribute; let it pass unforwarded.
             stats.tooBig.increment();
             passBack(pkt.id());
-            return false;
+            return;
         }
         int i = pending++;
         pId[i] = pkt.id();
@@ -170,8 +171,7 @@ final class InboundPath implements Runnable {
         pSrc[i] = view.srcAddr();
         pSrcPort[i] = view.srcPort();
         pDstPort[i] = view.dstPort();
-        pResult[i] = -1;
-        return true;
+        pResult[i] = 0;
     }
 
     private void passBack(int id) throws NetlinkException {
@@ -179,29 +179,28 @@ final class InboundPath implements Runnable {
         queue.verdict(id, Verdict.NF_REPEAT, fwmark, true, null, 0, 0);
     }
 
+    /**
+     * One send carries every creation of the batch, without NLM_F_ACK: the kernel handles them
+     * inside that send() and queues an error for each failure before it returns, so draining the
+     * socket afterwards yields exactly the failures, matched to packets by sequence number.
+     */
     private void createEntries() throws NetlinkException {
         creates.reset();
         int base = ct.nextSeq();
         for (int i = 0; i < pending; i++) {
             int seq = i == 0 ? base : ct.nextSeq();
             Conntrack.encodeDnatCreate(creates, seq, pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i],
-                    MappingTable.ip(pTarget[i]), MappingTable.port(pTarget[i]), ctTimeout);
+                    MappingTable.ip(pTarget[i]), MappingTable.port(pTarget[i]), ctTimeout, false);
         }
         ct.send(creates);
-        int answered = 0;
-        while (answered < pending) {
-            int n = ct.receive(ackBuf, false);
-            if (n < 0) {
-                for (int i = 0; i < pending; i++) if (pResult[i] < 0) pResult[i] = Errno.ETIMEDOUT;
-                return;
-            }
+        int n;
+        while ((n = ct.receive(ackBuf, true)) > 0) {
             acks.wrap(ackBuf, 0, n);
             while (acks.next()) {
                 if (!acks.isError()) continue;
                 int i = acks.seq() - base;
-                if (i < 0 || i >= pending || pResult[i] >= 0) continue; // a late answer to an old batch
+                if (i < 0 || i >= pending) continue; // not from this batch
                 pResult[i] = -acks.errorCode();
-                answered++;
             }
         }
     }

@@ -69,6 +69,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = errnoCall("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECVMMSG = errnoCall("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle CLOSE = errnoCall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL = errnoCall("poll",
@@ -171,6 +173,17 @@ public final class Libc {
     public static long recv(MemorySegment cs, int fd, MemorySegment buf, long len, int flags) {
         try {
             return (long) RECV.invokeExact(cs, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static final int MSG_WAITFORONE = 0x10000;
+
+    /** recvmmsg(2) without a timeout (the socket's SO_RCVTIMEO bounds the wait for the first). */
+    public static int recvmmsg(MemorySegment cs, int fd, MemorySegment msgvec, int vlen, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(cs, fd, msgvec, vlen, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow(t);
         }

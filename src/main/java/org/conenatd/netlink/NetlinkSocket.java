@@ -173,6 +173,23 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Receives up to {@code vlen} datagrams in one call into the buffers a {@link BatchReceiver}
+     * describes: waits (up to the receive timeout) for the first, takes only what is already
+     * queued after it. Returns the count, or -1 if nothing arrived.
+     */
+    public int receiveMany(MemorySegment msgvec, int vlen) throws NetlinkException {
+        while (true) {
+            int n = Libc.recvmmsg(callState, fd, msgvec, vlen, Libc.MSG_WAITFORONE);
+            if (n >= 0) return n;
+            int err = Libc.errno(callState);
+            if (err == Errno.EINTR) continue;
+            if (err == Errno.EAGAIN) return -1;
+            if (closed) return -1;
+            throw new NetlinkException(name + ": recvmmsg", err);
+        }
+    }
+
     /** Waits up to {@code timeoutMs} for data without consuming it; true if a receive would not block. */
     public boolean awaitReadable(int timeoutMs) throws NetlinkException {
         pollfd.set(ValueLayout.JAVA_INT, 0, fd);
