@@ -69,6 +69,14 @@ final class UdpSink implements AutoCloseable {
         return l[Math.max(0, i)] / 1000.0;
     }
 
+    /** Latency (us) of every received packet by sequence number, 0 where lost. */
+    void dump(java.nio.file.Path file) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder("seq,latency_us\n");
+        long[] l = latency;
+        for (int i = 0; i < l.length; i++) sb.append(i).append(',').append(l[i] / 1000.0).append('\n');
+        java.nio.file.Files.writeString(file, sb);
+    }
+
     @Override
     public void close() {
         running = false;

@@ -124,7 +124,8 @@ public final class Lab implements AutoCloseable {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", rtr));
         full.addAll(c);
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(daemonLog.toFile());
-        pb.environment().put("CONENATD_JAVA_OPTS", "-Dconenatd.ready=" + ready);
+        String opts = System.getenv().getOrDefault("CONENATD_JAVA_OPTS", "");
+        pb.environment().put("CONENATD_JAVA_OPTS", (opts + " -Dconenatd.ready=" + ready).trim());
         daemon = pb.start();
         background.add(daemon);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
