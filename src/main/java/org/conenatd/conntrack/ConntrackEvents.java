@@ -1,6 +1,5 @@
 package org.conenatd.conntrack;
 
-import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
@@ -8,14 +7,18 @@ import org.conenatd.netlink.NetlinkSocket;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Consumer;
 
 /** A subscription to conntrack NEW and DESTROY events. */
 public final class ConntrackEvents implements AutoCloseable {
     private final NetlinkSocket sock;
     private final MemorySegment rbuf = Arena.ofAuto().allocate(256 * 1024, 8);
     private final MessageReader reader = new MessageReader();
-    private final Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+    private final FlowView view = new FlowView();
+
+    /** Receives events without allocating: the view is reused for every event. */
+    public interface Sink {
+        void accept(Event.Type type, FlowView flow);
+    }
 
     private ConntrackEvents(NetlinkSocket sock) {
         this.sock = sock;
@@ -47,7 +50,7 @@ public final class ConntrackEvents implements AutoCloseable {
      * the kernel emitted before this call is in the socket already (delivery is synchronous), so
      * after it returns the caller has seen them all. Returns the number of events.
      */
-    public int drain(Consumer<Event> sink) throws NetlinkException {
+    public int drain(Sink sink) throws NetlinkException {
         int count = 0;
         int n;
         while ((n = sock.receive(rbuf, true)) > 0) count += decodeAll(n, sink);
@@ -58,20 +61,20 @@ public final class ConntrackEvents implements AutoCloseable {
      * Waits up to the poll interval for one datagram and hands each event in it to {@code sink}.
      * Returns the number of events, 0 on timeout. ENOBUFS (events were lost) is thrown.
      */
-    public int poll(Consumer<Event> sink) throws NetlinkException {
+    public int poll(Sink sink) throws NetlinkException {
         int n = sock.receive(rbuf, false);
         return n <= 0 ? 0 : decodeAll(n, sink);
     }
 
-    private int decodeAll(int n, Consumer<Event> sink) {
+    private int decodeAll(int n, Sink sink) {
         int count = 0;
         reader.wrap(rbuf, 0, n);
         while (reader.next()) {
-            Event e = Conntrack.decodeEvent(reader, a, t1, t2);
-            if (e != null) {
-                sink.accept(e);
-                count++;
-            }
+            if ((reader.type() >> 8) != org.conenatd.netlink.Netlink.NFNL_SUBSYS_CTNETLINK) continue;
+            Event.Type type = Event.Type.of(reader.type(), reader.flags());
+            if (type == null || !view.decode(reader)) continue;
+            sink.accept(type, view);
+            count++;
         }
         return count;
     }

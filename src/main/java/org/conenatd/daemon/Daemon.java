@@ -4,6 +4,7 @@ import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.ConntrackEvents;
 import org.conenatd.nat.FlowIndex;
 import org.conenatd.conntrack.Event;
+import org.conenatd.conntrack.FlowView;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingTable;
 import org.conenatd.netlink.Errno;
@@ -211,12 +212,15 @@ public final class Daemon {
         return f;
     }
 
-    private void onEvent(Event e) {
+    private void onEvent(Event.Type type, FlowView f) {
         stats.events.increment();
-        if (nat.onEvent(e)) stats.mappingFlows.increment();
+        if (nat.onEvent(type, f)) stats.mappingFlows.increment();
     }
 
     private void logChange(MappingTable.Change c, int natPort, int lanIp, int lanPort, int flows, long winner) {
+        boolean quietKind = c == MappingTable.Change.REFRESHED || c == MappingTable.Change.RELEASED
+                || c == MappingTable.Change.UNKNOWN;
+        if (quietKind && !log.debugEnabled()) return; // the common case under load: build no strings
         String nat = Inet4.format(cfg.natIp()) + ":" + natPort;
         String lan = Inet4.format(lanIp) + ":" + lanPort;
         switch (c) {

@@ -2,6 +2,7 @@ package org.conenatd.nat;
 
 import org.conenatd.conntrack.Event;
 import org.conenatd.conntrack.Flow;
+import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.conntrack.Tuple;
 
@@ -29,6 +30,7 @@ public final class FullConeNat {
     private final Listener listener;
     private final FlowIndex flows = new FlowIndex();
     private FlowIndex born, dead; // non-null while a resync window is open
+    private final FlowView scratch = new FlowView(), dumpScratch = new FlowView();
 
     public FullConeNat(int natIp, MappingTable table, Listener listener) {
         this.natIp = natIp;
@@ -45,38 +47,43 @@ public final class FullConeNat {
      * True for the flows that make mappings: UDP, source-NAT'd by the kernel to {@code natIp}, not
      * destination-NAT'd (the entries we create for inbound peers are DNAT'd and must not count).
      */
-    public boolean isOutboundMapping(Flow f) {
-        return f.orig().proto() == Tuple.IPPROTO_UDP
+    public boolean isOutboundMapping(FlowView f) {
+        return f.origProto == Tuple.IPPROTO_UDP
                 && f.has(Status.IPS_SRC_NAT)
                 && !f.has(Status.IPS_DST_NAT)
-                && f.reply().dst() == natIp
-                && f.reply().dstPort() != 0;
+                && f.replyDst == natIp
+                && f.replyDstPort != 0;
     }
 
-    /** Applies one event; returns true if it was about a mapping flow. */
+    /** Applies one event (record form, for tests and tools); returns true if it was about a mapping flow. */
     public boolean onEvent(Event e) {
-        Flow f = e.flow();
+        return onEvent(e.type(), scratch.set(e.flow()));
+    }
+
+    /** Applies one event; returns true if it was about a mapping flow. Allocation-free. */
+    public boolean onEvent(Event.Type type, FlowView f) {
         if (!isOutboundMapping(f)) return false;
-        switch (e.type()) {
+        long key = key(f);
+        switch (type) {
             case NEW -> {
-                if (born != null) born.add(key(f), 1);
-                add(key(f), value(f));
+                if (born != null) born.add(key, 1);
+                add(key, value(f));
             }
             case DESTROY -> {
-                if (dead != null) dead.add(key(f), 1);
-                remove(key(f));
+                if (dead != null) dead.add(key, 1);
+                remove(key);
             }
             case UPDATE -> { return false; }
         }
         return true;
     }
 
-    private static long key(Flow f) {
-        return FlowIndex.key(f.reply().src(), f.reply().srcPort(), f.reply().dstPort());
+    private static long key(FlowView f) {
+        return FlowIndex.key(f.replySrc, f.replySrcPort, f.replyDstPort);
     }
 
-    private static long value(Flow f) {
-        return FlowIndex.pack(f.reply().dstPort(), MappingTable.endpoint(f.orig().src(), f.orig().srcPort()));
+    private static long value(FlowView f) {
+        return FlowIndex.pack(f.replyDstPort, MappingTable.endpoint(f.origSrc, f.origSrcPort));
     }
 
     private void add(long key, long v) {
@@ -111,9 +118,13 @@ public final class FullConeNat {
 
     public boolean resyncInProgress() { return born != null; }
 
-    /** Collects the mapping flows of a dump (call for every dumped entry; no lock needed). */
+    /**
+     * Collects the mapping flows of a dump (call for every dumped entry, from the dumping thread
+     * only; no lock needed).
+     */
     public void collect(Flow f, FlowIndex snapshot) {
-        if (isOutboundMapping(f)) snapshot.add(key(f), value(f));
+        FlowView v = dumpScratch.set(f);
+        if (isOutboundMapping(v)) snapshot.add(key(v), value(v));
     }
 
     public record ResyncResult(int added, int removed) {}
