@@ -16,7 +16,7 @@ public final class FlowView {
     public int status, mark, id;
 
     private final Decoder attrs = new Decoder(), tuple = new Decoder(), inner = new Decoder();
-    private boolean v4;
+    private final TupleFields t = new TupleFields();
 
     /** Decodes an IPCTNL_MSG_CT_NEW/DELETE message; false if it is not IPv4 or is malformed. */
     public boolean decode(MessageReader m) {
@@ -37,42 +37,11 @@ public final class FlowView {
     }
 
     private boolean tuple(boolean orig) {
-        attrs.nested(tuple);
-        int proto = -1, src = 0, dst = 0, sport = 0, dport = 0;
-        v4 = false;
-        while (tuple.next()) {
-            switch (tuple.type()) {
-                case CTA_TUPLE_IP -> {
-                    tuple.nested(inner);
-                    while (inner.next()) {
-                        switch (inner.type()) {
-                            case CTA_IP_V4_SRC -> { src = inner.u32be(); v4 = true; }
-                            case CTA_IP_V4_DST -> dst = inner.u32be();
-                            default -> { }
-                        }
-                    }
-                    if (!inner.ok()) tuple.fail(inner.error());
-                }
-                case CTA_TUPLE_PROTO -> {
-                    tuple.nested(inner);
-                    while (inner.next()) {
-                        switch (inner.type()) {
-                            case CTA_PROTO_NUM -> proto = inner.u8();
-                            case CTA_PROTO_SRC_PORT -> sport = inner.u16be();
-                            case CTA_PROTO_DST_PORT -> dport = inner.u16be();
-                            default -> { }
-                        }
-                    }
-                    if (!inner.ok()) tuple.fail(inner.error());
-                }
-                default -> { }
-            }
-        }
-        if (!tuple.ok() || !v4 || proto < 0) return false;
+        if (!t.decode(attrs.nested(tuple), inner)) return false;
         if (orig) {
-            origProto = proto; origSrc = src; origDst = dst; origSrcPort = sport; origDstPort = dport;
+            origProto = t.proto; origSrc = t.src; origDst = t.dst; origSrcPort = t.srcPort; origDstPort = t.dstPort;
         } else {
-            replyProto = proto; replySrc = src; replyDst = dst; replySrcPort = sport; replyDstPort = dport;
+            replyProto = t.proto; replySrc = t.src; replyDst = t.dst; replySrcPort = t.srcPort; replyDstPort = t.dstPort;
         }
         return true;
     }

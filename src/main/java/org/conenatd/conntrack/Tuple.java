@@ -43,38 +43,8 @@ public record Tuple(int proto, int src, int dst, int srcPort, int dstPort) {
 
     /** Decodes the payload of a tuple attribute; {@code inner} is scratch. Null if not IPv4 or malformed. */
     public static Tuple decode(Decoder d, Decoder inner) {
-        int proto = -1, src = 0, dst = 0, sport = 0, dport = 0;
-        boolean v4 = false;
-        while (d.next()) {
-            switch (d.type()) {
-                case CTA_TUPLE_IP -> {
-                    d.nested(inner);
-                    while (inner.next()) {
-                        switch (inner.type()) {
-                            case CTA_IP_V4_SRC -> { src = inner.u32be(); v4 = true; }
-                            case CTA_IP_V4_DST -> dst = inner.u32be();
-                            default -> { }
-                        }
-                    }
-                    if (!inner.ok()) d.fail(inner.error());
-                }
-                case CTA_TUPLE_PROTO -> {
-                    d.nested(inner);
-                    while (inner.next()) {
-                        switch (inner.type()) {
-                            case CTA_PROTO_NUM -> proto = inner.u8();
-                            case CTA_PROTO_SRC_PORT -> sport = inner.u16be();
-                            case CTA_PROTO_DST_PORT -> dport = inner.u16be();
-                            default -> { }
-                        }
-                    }
-                    if (!inner.ok()) d.fail(inner.error());
-                }
-                default -> { }
-            }
-        }
-        if (!d.ok() || !v4 || proto < 0) return null;
-        return new Tuple(proto, src, dst, sport, dport);
+        TupleFields f = new TupleFields();
+        return f.decode(d, inner) ? new Tuple(f.proto, f.src, f.dst, f.srcPort, f.dstPort) : null;
     }
 
     @Override
