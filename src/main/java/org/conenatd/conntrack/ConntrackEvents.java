@@ -51,10 +51,21 @@ public final class ConntrackEvents implements AutoCloseable {
      * after it returns the caller has seen them all. Returns the number of events.
      */
     public int drain(Sink sink) throws NetlinkException {
+        return drain(sink, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #drain(Sink)}, but reads at most {@code maxDatagrams}; returns -1 if it stopped
+     * at that limit with more possibly queued, else the number of events.
+     */
+    public int drain(Sink sink, int maxDatagrams) throws NetlinkException {
         int count = 0;
         int n;
-        while ((n = sock.receive(rbuf, true)) > 0) count += decodeAll(n, sink);
-        return count;
+        for (int d = 0; d < maxDatagrams; d++) {
+            if ((n = sock.receive(rbuf, true)) <= 0) return count;
+            count += decodeAll(n, sink);
+        }
+        return -1;
     }
 
     /**

@@ -26,6 +26,11 @@ public final class Daemon {
     private final FullConeNat nat;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** Events are consumed only under this lock; fair, so both threads get their turn. */
+    private final java.util.concurrent.locks.ReentrantLock eventLock = new java.util.concurrent.locks.ReentrantLock(true);
+    private final ConntrackEvents.Sink onEvent = this::onEvent;
+    /** A queue-thread miss reads at most this many datagrams (bounded even under a flood). */
+    private static final int CATCH_UP_MAX = 4096;
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private ConntrackEvents events;
     private NfQueue queue;
@@ -128,7 +133,10 @@ public final class Daemon {
     private void eventLoop() {
         while (running) {
             try {
-                if (events.awaitEvents(500)) catchUp();
+                // Short turns under the lock, so a queue-thread miss never waits behind a flood.
+                if (events.awaitEvents(500)) {
+                    while (running && catchUp(64) < 0) Thread.yield();
+                }
             } catch (NetlinkException e) {
                 log.error("[!] conntrack events: " + e.getMessage());
                 sleep(100);
@@ -143,17 +151,26 @@ public final class Daemon {
      * a miss, so an inbound packet racing the event of the outbound flow that made its mapping
      * still finds it); events are consumed only here, under this lock, so it is a true barrier.
      */
-    synchronized void catchUp() {
+    void catchUp() {
+        catchUp(CATCH_UP_MAX);
+    }
+
+    /** Applies up to {@code maxDatagrams} of queued events; -1 if more may be waiting. */
+    private int catchUp(int maxDatagrams) {
+        eventLock.lock();
         try {
-            events.drain(this::onEvent);
+            return events.drain(onEvent, maxDatagrams);
         } catch (NetlinkException e) {
             if (e.errno() != Errno.ENOBUFS) {
                 log.error("[!] conntrack events: " + e.getMessage());
-                return;
+                return 0;
             }
             stats.enobufs.increment();
             log.warn("[!] conntrack events lost (ENOBUFS, " + stats.enobufs.sum() + " so far); resyncing from the table");
             resyncWanted.release();
+            return 0;
+        } finally {
+            eventLock.unlock();
         }
     }
 
@@ -174,8 +191,11 @@ public final class Daemon {
      * applied; the queue is served throughout. Returns false if the dump failed.
      */
     private boolean resync(String why) {
-        synchronized (this) {
+        eventLock.lock();
+        try {
             nat.beginResync();
+        } finally {
+            eventLock.unlock();
         }
         FlowIndex snapshot = new FlowIndex(Math.max(1024, nat.flowCount()));
         int[] total = new int[1];
@@ -187,16 +207,22 @@ public final class Daemon {
             });
         } catch (NetlinkException e) {
             log.error("[!] resync (" + why + "): " + e.getMessage());
-            synchronized (this) {
+            eventLock.lock();
+            try {
                 nat.finishResync(snapshotOfCurrent());
+            } finally {
+                eventLock.unlock();
             }
             resyncWanted.release();
             return false;
         }
         FullConeNat.ResyncResult r;
-        synchronized (this) {
-            catchUp();
+        eventLock.lock();
+        try {
+            while (catchUp(CATCH_UP_MAX) < 0) { /* apply everything emitted before the reconcile */ }
             r = nat.finishResync(snapshot);
+        } finally {
+            eventLock.unlock();
         }
         stats.resyncs.increment();
         log.info("[*] resync (" + why + "): " + total[0] + " conntrack entries, " + snapshot.size()

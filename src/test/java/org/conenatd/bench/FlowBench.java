@@ -186,7 +186,7 @@ public final class FlowBench {
     private static void pace(long due) {
         long wait;
         while ((wait = due - System.nanoTime()) > 0) {
-            if (wait > 120_000) java.util.concurrent.locks.LockSupport.parkNanos(wait - 80_000);
+            if (wait > 60_000) java.util.concurrent.locks.LockSupport.parkNanos(wait - 50_000);
             else Thread.onSpinWait();
         }
     }
