@@ -50,12 +50,22 @@ final class Plot {
         g.setStroke(new BasicStroke(2.5f));
         for (int m = 0; m < modes.length; m++) {
             g.setColor(colors[m]);
-            int px = -1, py = -1;
+            // every repetition as a dot, the median per rate as the line
+            java.util.TreeMap<Integer, List<Double>> byRate = new java.util.TreeMap<>();
             for (FlowBench.Row row : rows) {
                 if (!row.mode().equals(modes[m])) continue;
                 int x = l + (int) ((w - l - r) * row.offered() / max);
                 int y = h - b - (int) ((h - t - b) * row.delivered() / max);
-                g.fillOval(x - 4, y - 4, 8, 8);
+                g.fillOval(x - 3, y - 3, 6, 6);
+                byRate.computeIfAbsent(row.offered(), k -> new java.util.ArrayList<>()).add(row.delivered());
+            }
+            int px = -1, py = -1;
+            for (var e : byRate.entrySet()) {
+                List<Double> v = e.getValue();
+                v.sort(null);
+                double med = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+                int x = l + (int) ((w - l - r) * e.getKey() / max);
+                int y = h - b - (int) ((h - t - b) * med / max);
                 if (px >= 0) g.drawLine(px, py, x, y);
                 px = x;
                 py = y;
