@@ -84,14 +84,14 @@ public final class Daemon {
             throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
         }
         inbound = new InboundPath(queue, ctRequests, nat, this::catchUp, cfg.fwmark(), cfg.ctTimeout(), log, stats);
-        eventThread = Thread.ofPlatform().name("ct-events").start(this::eventLoop);
-        queueThread = Thread.ofPlatform().name("nfqueue").start(inbound);
+        eventThread = worker("ct-events").start(this::eventLoop);
+        queueThread = worker("nfqueue").start(inbound);
         // Rebuild from the live table before saying ready: a restart loses no mapping.
         if (!resync("start")) {
             stop();
             throw new StartupException("cannot dump the conntrack table; see the log line above");
         }
-        resyncThread = Thread.ofPlatform().name("resync").start(this::resyncLoop);
+        resyncThread = worker("resync").start(this::resyncLoop);
         if (cfg.statsFile() != null) statsThread = Thread.ofPlatform().daemon().name("stats").start(this::statsLoop);
         long sinceStart = ProcessHandle.current().info().startInstant()
                 .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
@@ -113,6 +113,14 @@ public final class Daemon {
         }
     }
 
+    /** A dead worker leaves a daemon that only looks alive: better to exit and be restarted. */
+    private Thread.Builder worker(String name) {
+        return Thread.ofPlatform().name(name).uncaughtExceptionHandler((t, e) -> {
+            log.error("[!] fatal: thread " + t.getName() + " died: " + e + "; exiting");
+            Runtime.getRuntime().halt(70);
+        });
+    }
+
     private String bufferSize() {
         try {
             return events.socket().receiveBuffer() + " bytes";
@@ -123,7 +131,7 @@ public final class Daemon {
 
     private static String hint(NetlinkException e) {
         return switch (e.errno()) {
-            case Errno.EPERM -> "; run as root (needs CAP_NET_ADMIN)";
+            case Errno.EPERM -> "; needs CAP_NET_ADMIN: run it as root";
             case Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EINVAL ->
                     "; is the kernel's nf_conntrack_netlink / nfnetlink_queue support loaded?";
             default -> "";
@@ -151,8 +159,22 @@ public final class Daemon {
      * a miss, so an inbound packet racing the event of the outbound flow that made its mapping
      * still finds it); events are consumed only here, under this lock, so it is a true barrier.
      */
+    /**
+     * The queue thread's catch-up on a miss: bounded, and it gives up rather than stall the queue
+     * if a resync holds the events for long (the packet is then passed on, as the original would).
+     */
     void catchUp() {
-        catchUp(CATCH_UP_MAX);
+        try {
+            if (!eventLock.tryLock(20, java.util.concurrent.TimeUnit.MILLISECONDS)) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            catchUp(CATCH_UP_MAX);
+        } finally {
+            eventLock.unlock();
+        }
     }
 
     /** Applies up to {@code maxDatagrams} of queued events; -1 if more may be waiting. */
@@ -244,16 +266,17 @@ public final class Daemon {
     }
 
     private void logChange(MappingTable.Change c, int natPort, int lanIp, int lanPort, int flows, long winner) {
+        if (c == MappingTable.Change.CONFLICT) stats.conflicts.increment();
         boolean quietKind = c == MappingTable.Change.REFRESHED || c == MappingTable.Change.RELEASED
                 || c == MappingTable.Change.UNKNOWN;
         if (quietKind && !log.debugEnabled()) return; // the common case under load: build no strings
+        if (log.level() == Log.Level.QUIET && c != MappingTable.Change.CONFLICT) return;
         String nat = Inet4.format(cfg.natIp()) + ":" + natPort;
         String lan = Inet4.format(lanIp) + ":" + lanPort;
         switch (c) {
             case MAPPED -> log.info("[+] " + nat + " -> " + lan + " mapped");
             case UNMAPPED -> log.info("[-] " + nat + " -> " + lan + " unmapped (last flow gone)");
             case CONFLICT -> {
-                stats.conflicts.increment();
                 log.warn("[!] " + nat + " conflict: " + lan + " also uses it; "
                         + endpoint(winner) + " keeps receiving unsolicited traffic");
             }
@@ -289,19 +312,21 @@ public final class Daemon {
             return;
         }
         running = false;
-        inbound.stop();
+        if (inbound != null) inbound.stop();
         join(queueThread);
         join(eventThread);
-        if (resyncThread != null) join(resyncThread);
-        try {
-            queue.unbind();
-        } catch (NetlinkException e) {
-            log.warn("[!] " + e.getMessage());
+        join(resyncThread);
+        if (queue != null) {
+            try {
+                queue.unbind();
+            } catch (NetlinkException e) {
+                log.warn("[!] " + e.getMessage());
+            }
+            queue.close();
         }
-        queue.close();
-        events.close();
-        ctRequests.close();
-        dumper.close();
+        if (events != null) events.close();
+        if (ctRequests != null) ctRequests.close();
+        if (dumper != null) dumper.close();
         if (statsThread != null) {
             join(statsThread);
             writeStats();
@@ -323,8 +348,9 @@ public final class Daemon {
     }
 
     private static void join(Thread t) {
+        if (t == null) return;
         try {
-            t.join(5000);
+            t.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -53,12 +53,15 @@ final class InboundPath implements Runnable {
 
     // one row per packet waiting for its conntrack entry
     private int pending;
+    private int finished;   // rows that have their verdict
+    private boolean caughtUp; // one event catch-up per batch is enough
     private final int[] pId = new int[PENDING_MAX];
     private final int[] pBuf = new int[PENDING_MAX];
     private final long[] pOff = new long[PENDING_MAX];
     private final int[] pLen = new int[PENDING_MAX];
     private final long[] pTarget = new long[PENDING_MAX];
     private final int[] pResult = new int[PENDING_MAX];
+    private final int[] pSeq = new int[PENDING_MAX];
     private final int[] pSrc = new int[PENDING_MAX];
     private final int[] pSrcPort = new int[PENDING_MAX];
     private final int[] pDstPort = new int[PENDING_MAX];
@@ -88,28 +91,38 @@ final class InboundPath implements Runnable {
         while (running) {
             try {
                 cycle();
-            } catch (NetlinkException e) {
-                log.error("[!] queue: " + e.getMessage());
-                pending = 0;
-                creates.reset();
-                sleepQuietly();
-            } catch (RuntimeException e) {
-                log.error("[!] queue: unexpected " + e);
-                pending = 0;
-                creates.reset();
+            } catch (NetlinkException | RuntimeException e) {
+                log.error("[!] queue: " + (e instanceof NetlinkException ? e.getMessage() : "unexpected " + e));
+                rescue();
                 sleepQuietly();
             }
         }
     }
 
+    /** After a failure mid-batch: every packet still without a verdict is passed on unforwarded. */
+    private void rescue() {
+        try {
+            for (int i = finished; i < pending; i++) passBack(pId[i]);
+            queue.flushVerdicts();
+        } catch (NetlinkException | RuntimeException e) {
+            log.error("[!] queue: could not pass packets back: " + e);
+        } finally {
+            pending = 0;
+            finished = 0;
+            creates.reset();
+        }
+    }
+
     private void cycle() throws NetlinkException {
         pending = 0;
+        finished = 0;
+        caughtUp = false;
         // One recvmmsg: waits for the first packet, takes whatever else is already queued.
         int n = batch.receive(queue.socket());
         if (n <= 0) return;
         for (int b = 0; b < n; b++) handleDatagram(b, batch.length(b));
         if (pending > 0) createEntries();
-        for (int i = 0; i < pending; i++) finish(i);
+        while (finished < pending) finish(finished++);
         queue.flushVerdicts();
     }
 
@@ -142,8 +155,9 @@ final class InboundPath implements Runnable {
             return;
         }
         long target = nat.route(view.dstAddr(), view.dstPort());
-        if (target == MappingTable.NONE && view.dstAddr() == nat.natIp()) {
+        if (target == MappingTable.NONE && view.dstAddr() == nat.natIp() && !caughtUp) {
             // The event of the flow that maps this port may still sit unread in the event socket.
+            caughtUp = true;
             catchUp.run();
             target = nat.route(view.dstAddr(), view.dstPort());
         }
@@ -186,10 +200,9 @@ final class InboundPath implements Runnable {
      */
     private void createEntries() throws NetlinkException {
         creates.reset();
-        int base = ct.nextSeq();
         for (int i = 0; i < pending; i++) {
-            int seq = i == 0 ? base : ct.nextSeq();
-            Conntrack.encodeDnatCreate(creates, seq, pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i],
+            pSeq[i] = ct.nextSeq();
+            Conntrack.encodeDnatCreate(creates, pSeq[i], pSrc[i], pSrcPort[i], nat.natIp(), pDstPort[i],
                     MappingTable.ip(pTarget[i]), MappingTable.port(pTarget[i]), ctTimeout, false);
         }
         ct.send(creates);
@@ -198,9 +211,13 @@ final class InboundPath implements Runnable {
             acks.wrap(ackBuf, 0, n);
             while (acks.next()) {
                 if (!acks.isError()) continue;
-                int i = acks.seq() - base;
-                if (i < 0 || i >= pending) continue; // not from this batch
-                pResult[i] = -acks.errorCode();
+                int seq = acks.seq();
+                for (int i = 0; i < pending; i++) { // a failure is rare: a scan beats a map here
+                    if (pSeq[i] == seq) {
+                        pResult[i] = -acks.errorCode();
+                        break;
+                    }
+                }
             }
         }
     }

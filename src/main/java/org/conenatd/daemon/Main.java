@@ -97,29 +97,35 @@ public final class Main implements Callable<Integer> {
         boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
         Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
         Log log = new Log(level, daemonMode && !foreground, logRate);
-        if (Libc.geteuid() != 0) {
-            throw new StartupException("must run as root (needs CAP_NET_ADMIN for conntrack and NFQUEUE)");
-        }
         PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
         Daemon d = new Daemon(cfg, log);
-        try {
-            d.start();
-        } catch (StartupException e) {
-            if (pid != null) pid.close();
-            throw e;
-        }
         Runnable shutdown = () -> {
             d.stop();
             if (pid != null) pid.close();
         };
         // SIGTERM/SIGINT are the normal way to stop: clean up and exit 0, not the JVM's 143/130.
+        // One arriving during start-up is held until the daemon is complete enough to stop.
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> Thread.ofPlatform().name("stop").start(() -> {
+                try {
+                    started.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 shutdown.run();
                 System.exit(0);
             }));
         }
+        try {
+            d.start();
+        } catch (StartupException e) {
+            if (pid != null) pid.close();
+            started.countDown();
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "shutdown"));
+        started.countDown();
         signalReady();
         d.awaitStop();
         return 0;
@@ -146,8 +152,9 @@ public final class Main implements Callable<Integer> {
     private static int parseNumber(String s, String flag, String what) throws StartupException {
         try {
             String t = s.trim();
-            if (t.startsWith("0x") || t.startsWith("0X")) return (int) Long.parseLong(t.substring(2), 16);
-            long v = Long.parseLong(t);
+            boolean hex = t.startsWith("0x") || t.startsWith("0X");
+            if (hex && (t.length() == 2 || !Character.isLetterOrDigit(t.charAt(2)))) throw new NumberFormatException();
+            long v = hex ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
             if (v < 0 || v > 0xffffffffL) throw new NumberFormatException();
             return (int) v;
         } catch (NumberFormatException e) {

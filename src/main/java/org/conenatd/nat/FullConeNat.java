@@ -87,7 +87,10 @@ public final class FullConeNat {
     }
 
     private void add(long key, long v) {
-        if (!flows.add(key, v)) return; // already counted (duplicate event, or seen in a dump)
+        long known = flows.get(key);
+        if (known == v) return; // already counted (duplicate event, or seen in a dump)
+        if (known != -1) remove(key); // the reply tuple now belongs to another endpoint (a DESTROY was lost)
+        flows.add(key, v);
         int natPort = FlowIndex.natPort(v);
         long ep = FlowIndex.endpoint(v);
         report(table.addFlow(natPort, MappingTable.ip(ep), MappingTable.port(ep)), natPort, ep);

@@ -87,8 +87,10 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
     private static final class SENDTO_ { static final MethodHandle H = errnoCall("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT)); }
-    private static final class STRERRORNAME_NP_ { static final MethodHandle H = plainCall("strerrorname_np",
-            FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
+    // strerrorname_np is glibc 2.32+; without it errno names come out as "errno N"
+    private static final class STRERRORNAME_NP_ { static final MethodHandle H = LIBC.find("strerrorname_np")
+            .map(a -> LINKER.downcallHandle(a, FunctionDescriptor.of(ADDRESS, JAVA_INT))).orElse(null); }
+    private static final String[] ERRNO_NAMES = new String[256];
     private static final class STRERROR_ { static final MethodHandle H = plainCall("strerror",
             FunctionDescriptor.of(ADDRESS, JAVA_INT)); }
     /** Warms the handles every start-up needs (linking one costs milliseconds on a cold JVM). */
@@ -234,13 +236,18 @@ public final class Libc {
 
     /** "ENOBUFS" for 105; "errno N" where libc has no name. */
     public static String errnoName(int errno) {
+        if (errno >= 0 && errno < ERRNO_NAMES.length && ERRNO_NAMES[errno] != null) return ERRNO_NAMES[errno];
+        String name = "errno " + errno;
         try {
-            MemorySegment p = (MemorySegment) STRERRORNAME_NP_.H.invokeExact(errno);
-            if (p.equals(MemorySegment.NULL)) return "errno " + errno;
-            return p.reinterpret(64).getString(0);
+            if (STRERRORNAME_NP_.H != null) {
+                MemorySegment p = (MemorySegment) STRERRORNAME_NP_.H.invokeExact(errno);
+                if (!p.equals(MemorySegment.NULL)) name = p.reinterpret(64).getString(0);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
+        if (errno >= 0 && errno < ERRNO_NAMES.length) ERRNO_NAMES[errno] = name; // benign race: same value
+        return name;
     }
 
     public static String strerror(int errno) {

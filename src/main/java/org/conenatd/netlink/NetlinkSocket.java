@@ -13,10 +13,13 @@ public final class NetlinkSocket implements AutoCloseable {
     private final MemorySegment callState = Libc.newCallState(arena);
     private final MemorySegment scratch = arena.allocate(16, 8);
     private final MemorySegment pollfd = arena.allocate(8, 4);
+    // poll() runs on a thread other than the one receiving: its errno must not land in callState
+    private final MemorySegment pollState = Libc.newCallState(arena);
     private final String name;
     private final int fd;
     private final int portId;
     private int seq = (int) (System.nanoTime() & 0x3fffffff) | 1;
+    private final java.util.concurrent.atomic.AtomicBoolean closedFlag = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
     private NetlinkSocket(String name, int fd, int portId) {
@@ -154,7 +157,18 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public void request(Encoder enc, int seq, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
         send(enc);
+        awaitAnswer(seq, op, rbuf, handler);
+    }
+
+    /** Sends several requests in one datagram and waits for the answer to each, in order. */
+    public void request(Encoder enc, int[] seqs, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
+        send(enc);
+        for (int seq : seqs) awaitAnswer(seq, op, rbuf, handler);
+    }
+
+    private void awaitAnswer(int seq, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
         MessageReader m = new MessageReader();
+        boolean interrupted = false;
         while (true) {
             int n = receive(rbuf, false);
             if (n < 0) throw new NetlinkException(op + ": no answer from the kernel", Errno.ETIMEDOUT, null, seq);
@@ -166,7 +180,14 @@ public final class NetlinkSocket implements AutoCloseable {
                     if (code == 0) return;
                     throw new NetlinkException(op, -code, m.extAck(), seq);
                 }
-                if (m.isDone()) return;
+                if ((m.flags() & Netlink.NLM_F_DUMP_INTR) != 0) interrupted = true;
+                if (m.isDone()) {
+                    // NLMSG_DONE carries the dump's own result; a dump cut short must not pass for whole
+                    int code = m.payloadLength() >= 4 ? m.errorCode() : 0;
+                    if (code < 0) throw new NetlinkException(op, -code, null, seq);
+                    if (interrupted) throw new NetlinkException(op + ": dump interrupted by table changes", Errno.EAGAIN, null, seq);
+                    return;
+                }
                 if (handler != null) handler.onMessage(m);
             }
             if (m.error() != null) throw new NetlinkException(op + ": malformed answer: " + m.error(), Errno.EINVAL, null, seq);
@@ -195,9 +216,9 @@ public final class NetlinkSocket implements AutoCloseable {
         pollfd.set(ValueLayout.JAVA_INT, 0, fd);
         pollfd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
         pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        int n = Libc.poll(callState, pollfd, 1, timeoutMs);
+        int n = Libc.poll(pollState, pollfd, 1, timeoutMs);
         if (n >= 0) return n > 0;
-        int err = Libc.errno(callState);
+        int err = Libc.errno(pollState);
         if (err == Errno.EINTR) return false;
         throw new NetlinkException(name + ": poll", err);
     }
@@ -215,7 +236,7 @@ public final class NetlinkSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
+        if (!closedFlag.compareAndSet(false, true)) return;
         closed = true;
         Libc.close(callState, fd);
     }

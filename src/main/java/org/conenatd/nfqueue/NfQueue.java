@@ -32,6 +32,11 @@ public final class NfQueue implements AutoCloseable {
     private final Encoder verdicts;
     private final MemorySegment cbuf;
     private int pendingVerdicts;
+    /** Verdicts go out in sends well below the socket's send buffer (the kernel refuses larger ones). */
+    private static final int SEND_BUFFER = 1 << 20;
+    private static final int MAX_BATCH_BYTES = 256 * 1024;
+    private final MessageReader resend = new MessageReader();
+    private long verdictSendFailures;
 
     private NfQueue(NetlinkSocket sock, int queueNum) {
         this.sock = sock;
@@ -52,13 +57,19 @@ public final class NfQueue implements AutoCloseable {
         NfQueue q = new NfQueue(s, queueNum);
         try {
             s.setReceiveBuffer(receiveBufferBytes);
+            s.setSendBuffer(SEND_BUFFER);
             s.setReceiveTimeout(500);
             // Overflow of this socket means dropped packets the kernel already counts; don't fail reads.
             s.setNoEnobufs(true);
-            q.configure((e, seq) -> encodeConfigCmd(e, seq, queueNum, NFQNL_CFG_CMD_BIND, AF_INET),
-                    "bind queue " + queueNum);
-            q.configure((e, seq) -> encodeConfigParams(e, seq, queueNum, 0xffff, NFQNL_COPY_PACKET, maxLen,
-                    NFQA_CFG_F_FAIL_OPEN, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0), "configure queue " + queueNum);
+            // Bind and parameters in one datagram: the kernel handles both inside one send(), so no
+            // packet is ever queued while the copy mode is still "none".
+            q.config.reset();
+            int bindSeq = s.nextSeq();
+            encodeConfigCmd(q.config, bindSeq, queueNum, NFQNL_CFG_CMD_BIND, AF_INET);
+            int paramsSeq = s.nextSeq();
+            encodeConfigParams(q.config, paramsSeq, queueNum, 0xffff, NFQNL_COPY_PACKET, maxLen,
+                    NFQA_CFG_F_FAIL_OPEN, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0);
+            s.request(q.config, new int[] {bindSeq, paramsSeq}, "bind queue " + queueNum, q.cbuf, null);
             return q;
         } catch (NetlinkException e) {
             s.close();
@@ -134,22 +145,41 @@ public final class NfQueue implements AutoCloseable {
     /** Adds a verdict to the batch; {@code payload} non-null replaces the packet's contents. */
     public void verdict(int packetId, Verdict v, int mark, boolean setMark, MemorySegment payload, long off, int len)
             throws NetlinkException {
-        if (verdicts.remaining() < 128 + len) flushVerdicts();
+        if (pendingVerdicts > 0 && verdicts.length() + 128 + len > MAX_BATCH_BYTES) flushVerdicts();
         encodeVerdict(verdicts, queueNum, packetId, v, mark, setMark, payload, off, len);
         pendingVerdicts++;
     }
 
     public int pendingVerdicts() { return pendingVerdicts; }
 
+    /**
+     * Sends the batch. If the kernel refuses it as a whole, every verdict is sent on its own, so
+     * one bad message never leaves the others' packets waiting in the kernel forever.
+     */
     public void flushVerdicts() throws NetlinkException {
         if (pendingVerdicts == 0) return;
         try {
             sock.send(verdicts);
+        } catch (NetlinkException whole) {
+            NetlinkException last = null;
+            resend.wrap(verdicts.buffer(), 0, verdicts.length());
+            while (resend.next()) {
+                try {
+                    sock.send(verdicts.buffer().asSlice(resend.offset()), resend.length());
+                } catch (NetlinkException one) {
+                    verdictSendFailures++;
+                    last = one;
+                }
+            }
+            if (last != null) throw last;
         } finally {
             verdicts.reset();
             pendingVerdicts = 0;
         }
     }
+
+    /** Verdicts the kernel would not take even one by one. */
+    public long verdictSendFailures() { return verdictSendFailures; }
 
     /** Unbinds the queue so the kernel stops queueing to us (packets then take the bypass or drop). */
     public void unbind() throws NetlinkException {

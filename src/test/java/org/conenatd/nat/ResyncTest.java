@@ -93,6 +93,16 @@ class ResyncTest {
     }
 
     @Test
+    void aNewEventForAReplyTupleHeldByAnotherEndpointMovesIt() {
+        Flow before = flow(1, 5000, 12000), after = flow(1, 5009, 12000);
+        event(Event.Type.NEW, before);
+        event(Event.Type.NEW, after); // before's DESTROY was lost
+        assertEquals(1, nat.flowCount());
+        assertEquals(MappingTable.endpoint(LAN, 5009), nat.route(NAT, 12000));
+        assertEquals(0, nat.table().flows(12000, MappingTable.endpoint(LAN, 5000)));
+    }
+
+    @Test
     void ownDnatEntriesInTheDumpAreNotMappings() {
         Flow ours = new Flow(Tuple.udp(0xc6336401, 4000, NAT, 12000), Tuple.udp(LAN, 5000, 0xc6336401, 4000),
                 SNAT | Status.IPS_DST_NAT.mask, 0, 0, 30, 0);
