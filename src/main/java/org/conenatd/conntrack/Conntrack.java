@@ -22,7 +22,6 @@ public final class Conntrack implements AutoCloseable {
     public static final int AF_INET = 2;
     private static final int MSG_NEW = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW);
     private static final int MSG_GET = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET);
-    private static final int MSG_DELETE = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_DELETE);
 
     private final NetlinkSocket sock;
     private final Encoder enc;
@@ -79,26 +78,6 @@ public final class Conntrack implements AutoCloseable {
     public static String describeDnat(int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort) {
         return "create udp " + Inet4.format(wanIp) + ":" + wanPort + " -> " + Inet4.format(natIp) + ":" + natPort
                 + " dnat " + Inet4.format(lanIp) + ":" + lanPort;
-    }
-
-    /** Creates the DNAT'd entry and waits for the kernel's answer. */
-    public void createDnat(int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort, int timeout)
-            throws NetlinkException {
-        enc.reset();
-        int seq = sock.nextSeq();
-        encodeDnatCreate(enc, seq, wanIp, wanPort, natIp, natPort, lanIp, lanPort, timeout);
-        sock.request(enc, seq, describeDnat(wanIp, wanPort, natIp, natPort, lanIp, lanPort), rbuf, null);
-    }
-
-    /** Deletes the entry whose original tuple is {@code orig}. */
-    public void delete(Tuple orig) throws NetlinkException {
-        enc.reset();
-        int seq = sock.nextSeq();
-        int m = enc.begin(MSG_DELETE, NLM_F_REQUEST | NLM_F_ACK, seq);
-        enc.nfgenmsg(AF_INET, 0);
-        orig.encode(enc, CTA_TUPLE_ORIG);
-        enc.end(m);
-        sock.request(enc, seq, "delete " + orig, rbuf, null);
     }
 
     /** Dumps the IPv4 conntrack table, calling {@code sink} for every entry. */

@@ -30,7 +30,6 @@ final class InboundPath implements Runnable {
     static final int BATCH = 64;
     private static final int SLOT_BYTES = 66 * 1024; // a whole 64 KiB packet plus netlink headers
     private static final int PENDING_MAX = BATCH * 2;
-    private static final int MAX_REWRITE = 0xffff - 4; // NFQA_PAYLOAD's nla_len is 16 bits
 
     private final NfQueue queue;
     private final NetlinkSocket ct;
@@ -136,7 +135,11 @@ final class InboundPath implements Runnable {
                 log.warn("[!] queue: verdict refused: " + Errno.name(-reader.errorCode()));
                 continue;
             }
-            if (!NfQueue.isPacket(reader) || !pkt.decode(reader)) continue;
+            if (!NfQueue.isPacket(reader)) continue;
+            if (!pkt.decode(reader)) {
+                stats.malformed.increment(); // without an id there is nothing we can give a verdict to
+                continue;
+            }
             stats.queued.increment();
             if (pending == PENDING_MAX) {
                 // More packets in one batch than rows (never with one packet per datagram): try later.
@@ -146,6 +149,7 @@ final class InboundPath implements Runnable {
             if (pkt.hasPayload()) classify(b, buf);
             else passBack(pkt.id());
         }
+        if (reader.error() != null) stats.malformed.increment();
     }
 
     private void classify(int b, MemorySegment buf) throws NetlinkException {
@@ -167,12 +171,6 @@ final class InboundPath implements Runnable {
                 log.info("[x] " + Inet4.format(view.srcAddr()) + ":" + view.srcPort() + " -> "
                         + Inet4.format(view.dstAddr()) + ":" + view.dstPort() + " not mapped, passed on");
             }
-            passBack(pkt.id());
-            return;
-        }
-        if (pkt.payloadLength() > MAX_REWRITE) {
-            // Its rewritten copy would not fit a netlink attribute; let it pass unforwarded.
-            stats.tooBig.increment();
             passBack(pkt.id());
             return;
         }

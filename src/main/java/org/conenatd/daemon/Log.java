@@ -86,7 +86,13 @@ public final class Log {
                     .getBytes(StandardCharsets.UTF_8);
             int n = (int) Math.min(b.length, sbuf.byteSize());
             MemorySegment.copy(b, 0, sbuf, ValueLayout.JAVA_BYTE, 0, n);
-            Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT);
+            if (Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT) < 0) {
+                // syslogd restarted (ECONNREFUSED/ENOTCONN): reconnect once and retry
+                Libc.close(callState, syslogFd);
+                syslogFd = -1;
+                openSyslog();
+                if (syslogFd >= 0) Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT);
+            }
             return;
         }
         if (syslog) return; // daemon without syslog: nowhere to write
@@ -94,8 +100,10 @@ public final class Log {
     }
 
     private void openSyslog() {
-        callState = Libc.newCallState(arena);
-        sbuf = arena.allocate(4096);
+        if (callState == null) {
+            callState = Libc.newCallState(arena);
+            sbuf = arena.allocate(4096);
+        }
         int fd = Libc.socket(callState, Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) return;
         MemorySegment sa = arena.allocate(110); // sockaddr_un

@@ -19,7 +19,7 @@ public final class Stats {
     public final LongAdder forwarded = new LongAdder();
     public final LongAdder passed = new LongAdder();
     public final LongAdder notUdp = new LongAdder();
-    public final LongAdder tooBig = new LongAdder();
+    public final LongAdder malformed = new LongAdder();
     public final LongAdder createExists = new LongAdder();
     public final LongAdder createFailed = new LongAdder();
     public final LongAdder verdictErrors = new LongAdder();
@@ -59,7 +59,7 @@ public final class Stats {
                 + "forwarded=" + forwarded.sum() + "\n"
                 + "passed=" + passed.sum() + "\n"
                 + "not_udp=" + notUdp.sum() + "\n"
-                + "too_big=" + tooBig.sum() + "\n"
+                + "malformed=" + malformed.sum() + "\n"
                 + "create_exists=" + createExists.sum() + "\n"
                 + "create_failed=" + createFailed.sum() + "\n"
                 + "verdict_errors=" + verdictErrors.sum() + "\n"

@@ -74,10 +74,6 @@ public final class NetlinkSocket implements AutoCloseable {
         setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_ADD_MEMBERSHIP, group, "join group " + group);
     }
 
-    public void leaveGroup(int group) throws NetlinkException {
-        setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_DROP_MEMBERSHIP, group, "leave group " + group);
-    }
-
     /** Sets the receive buffer, beyond rmem_max when we may (SO_RCVBUFFORCE needs CAP_NET_ADMIN). */
     public void setReceiveBuffer(int bytes) throws NetlinkException {
         if (!trySetInt(Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, bytes)) {

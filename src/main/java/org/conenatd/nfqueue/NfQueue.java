@@ -132,11 +132,6 @@ public final class NfQueue implements AutoCloseable {
     public int queueNum() { return queueNum; }
     public NetlinkSocket socket() { return sock; }
 
-    /** Receives one datagram of packet messages into {@code buf}; -1 on timeout or nothing pending. */
-    public int receive(MemorySegment buf, boolean dontWait) throws NetlinkException {
-        return sock.receive(buf, dontWait);
-    }
-
     /** True if {@code m} is an answer (ACK/error) rather than a packet: errors to verdicts land here. */
     public static boolean isPacket(MessageReader m) {
         return m.type() == nfnlMsgType(NFNL_SUBSYS_QUEUE, NFQNL_MSG_PACKET);

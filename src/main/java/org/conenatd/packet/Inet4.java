@@ -5,13 +5,8 @@ public final class Inet4 {
     private Inet4() {}
 
     /** Dotted quad, e.g. {@code "203.0.113.7"}. */
-    public static String addr(int a) {
-        return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
-    }
-
-    /** Same as {@link #addr}; other packages already call it by this name. */
     public static String format(int a) {
-        return addr(a);
+        return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
     }
 
     /**
@@ -44,8 +39,4 @@ public final class Inet4 {
         return new IllegalArgumentException("not a dotted-quad IPv4 address: \"" + s + "\"");
     }
 
-    /** Same as {@link #parseAddr}; other packages already call it by this name. */
-    public static int parse(String s) {
-        return parseAddr(s);
-    }
 }

@@ -185,7 +185,7 @@ public final class Ipv4UdpView {
     @Override
     public String toString() {
         if (!valid) return "Ipv4UdpView[not UDP]";
-        return "UDP " + Inet4.addr(srcAddr()) + ":" + srcPort() + " -> " + Inet4.addr(dstAddr()) + ":" + dstPort()
+        return "UDP " + Inet4.format(srcAddr()) + ":" + srcPort() + " -> " + Inet4.format(dstAddr()) + ":" + dstPort()
                 + " len " + totalLength;
     }
 }

@@ -11,11 +11,11 @@ class Inet4Test {
 
     @Test
     void formatsTheBigEndianValueAsADottedQuad() {
-        assertEquals("0.0.0.0", Inet4.addr(0));
-        assertEquals("255.255.255.255", Inet4.addr(0xFFFFFFFF));
-        assertEquals("10.77.1.2", Inet4.addr(0x0A4D0102));
-        assertEquals("203.0.113.10", Inet4.addr(0xCB00710A)); // high bit set: no sign trouble
-        assertEquals("198.51.100.0", Inet4.addr(0xC6336400));
+        assertEquals("0.0.0.0", Inet4.format(0));
+        assertEquals("255.255.255.255", Inet4.format(0xFFFFFFFF));
+        assertEquals("10.77.1.2", Inet4.format(0x0A4D0102));
+        assertEquals("203.0.113.10", Inet4.format(0xCB00710A)); // high bit set: no sign trouble
+        assertEquals("198.51.100.0", Inet4.format(0xC6336400));
         assertEquals("198.51.100.0", Inet4.format(0xC6336400));
     }
 
@@ -33,8 +33,8 @@ class Inet4Test {
         Random rnd = new Random(7);
         for (int i = 0; i < 100_000; i++) {
             int a = rnd.nextInt();
-            assertEquals(a, Inet4.parseAddr(Inet4.addr(a)));
-            assertEquals(a, Inet4.parse(Inet4.format(a)));
+            assertEquals(a, Inet4.parseAddr(Inet4.format(a)));
+            assertEquals(a, Inet4.parseAddr(Inet4.format(a)));
         }
     }
 
