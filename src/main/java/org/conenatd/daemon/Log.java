@@ -31,11 +31,24 @@ public final class Log {
     private int windowCount;
     private long suppressed;
 
+    private final java.io.PrintStream file;
+
     public Log(Level level, boolean syslog, int perSecond) {
+        this(level, syslog, perSecond, null);
+    }
+
+    /** With {@code file} non-null, lines are appended there instead of going to stderr or syslog. */
+    public Log(Level level, boolean syslog, int perSecond, java.io.PrintStream file) {
         this.level = level;
-        this.syslog = syslog;
+        this.syslog = syslog && file == null;
         this.perSecond = perSecond;
-        if (syslog) openSyslog();
+        this.file = file;
+        if (this.syslog) openSyslog();
+    }
+
+    /** False when running detached with neither syslog nor a log file: nothing would be seen. */
+    public boolean hasOutput() {
+        return file != null || !syslog || syslogFd >= 0;
     }
 
     public Level level() { return level; }
@@ -96,7 +109,7 @@ public final class Log {
             return;
         }
         if (syslog) return; // daemon without syslog: nowhere to write
-        System.err.println(LocalDateTime.now().format(TS) + " " + msg);
+        (file != null ? file : System.err).println(LocalDateTime.now().format(TS) + " " + msg);
     }
 
     private void openSyslog() {

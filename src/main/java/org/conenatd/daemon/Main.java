@@ -37,6 +37,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground and log to stderr.")
     boolean foreground;
 
+    @Option(names = {"-l", "--log-file"}, paramLabel = "<file>",
+            description = "Append log lines to this file (default: stderr with -f, syslog otherwise).")
+    Path logFile;
+
     @Option(names = {"--quiet"}, description = "Log only problems.")
     boolean quiet;
 
@@ -96,7 +100,20 @@ public final class Main implements Callable<Integer> {
         Daemon.Config cfg = validate();
         boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
         Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
-        Log log = new Log(level, daemonMode && !foreground, logRate);
+        java.io.PrintStream logOut = null;
+        if (logFile != null) {
+            try {
+                logOut = new java.io.PrintStream(new java.io.FileOutputStream(logFile.toFile(), true), true,
+                        java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new StartupException("cannot open log file " + logFile + ": " + e.getMessage());
+            }
+        }
+        Log log = new Log(level, daemonMode && !foreground, logRate, logOut);
+        if (!log.hasOutput()) {
+            throw new StartupException("no syslog socket (/dev/log) to log to in the background; "
+                    + "give a log file with -l <file>, or run in the foreground with -f");
+        }
         PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
         Daemon d = new Daemon(cfg, log);
         Runnable shutdown = () -> {

@@ -203,12 +203,16 @@ class FullConeIT {
     void launcherDetachesHoldsThePidFileLockAndStopsCleanlyOnSigterm() throws Exception {
         try (Lab lab = new Lab()) {
             Path pid = lab.dir.resolve("conenatd.pid");
-            Result start = lab.exec(lab.rtr, lab.conenatd(), "-n", NAT_IP, "-q", "1000", "-m", "2000", "-p", pid.toString());
+            Path logFile = lab.dir.resolve("conenatd.log");
+            Result start = lab.exec(lab.rtr, lab.conenatd(), "-n", NAT_IP, "-q", "1000", "-m", "2000", "-p", pid.toString(),
+                    "-l", logFile.toString());
             assertEquals(0, start.code(), start.out());
+            assertTrue(java.nio.file.Files.readString(logFile).contains("conenatd ready"), "detached daemon logs to -l");
             long daemonPid = Long.parseLong(java.nio.file.Files.readString(pid).trim());
             ProcessHandle h = ProcessHandle.of(daemonPid).orElseThrow(() -> new AssertionError("daemon not running"));
             try {
-                Result second = lab.exec(lab.rtr, lab.conenatd(), "-n", NAT_IP, "-q", "1001", "-m", "2000", "-p", pid.toString());
+                Result second = lab.exec(lab.rtr, lab.conenatd(), "-n", NAT_IP, "-q", "1001", "-m", "2000", "-p", pid.toString(),
+                        "-l", lab.dir.resolve("second.log").toString());
                 assertNotEquals(0, second.code());
                 assertTrue(second.out().contains("locked"), second.out());
                 assertFalse(second.out().contains("Exception"), "one clear line, no stack trace: " + second.out());
@@ -230,6 +234,9 @@ class FullConeIT {
             }
             h.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
             assertFalse(java.nio.file.Files.exists(pid), "pid file removed on SIGTERM");
+            String log = java.nio.file.Files.readString(logFile);
+            assertTrue(log.contains("[>] 203.0.113.23:7003 -> " + NAT_IP), log);
+            assertTrue(log.contains("conenatd stopped: mappings="), "a last line with the counters: " + log);
         }
     }
 }
