@@ -351,6 +351,10 @@ public final class FlowBench {
         Thread.sleep(2500);
         long live = lab.stats().get("mappings");
         long rssLive = Math.round(rssMiB(lab.daemonProcess().pid()));
+        if (System.getenv("BENCH_NMT") != null) { // with CONENATD_JAVA_OPTS=-XX:NativeMemoryTracking=summary
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            System.out.println(Lab.run(List.of(jcmd, String.valueOf(lab.daemonProcess().pid()), "VM.native_memory", "summary")).out());
+        }
         lab.stopDaemon();
         long t0 = System.nanoTime();
         lab.startDaemon("--quiet", "--stats-interval", "20");
