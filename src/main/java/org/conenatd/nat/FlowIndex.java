@@ -18,7 +18,6 @@ public final class FlowIndex {
     private long[] values;
     private int size;
     private int mask;
-    private final int minCapacity;
 
     public FlowIndex() {
         this(1024);
@@ -26,7 +25,6 @@ public final class FlowIndex {
 
     public FlowIndex(int expected) {
         int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-        minCapacity = cap;
         keys = new long[cap];
         values = new long[cap];
         Arrays.fill(keys, EMPTY);
@@ -45,7 +43,6 @@ public final class FlowIndex {
     public static long endpoint(long packed) { return packed & 0xffff_ffff_ffffL; }
 
     public int size() { return size; }
-    int capacity() { return keys.length; }
 
     public boolean contains(long key) {
         return slot(key) >= 0;
@@ -91,8 +88,6 @@ public final class FlowIndex {
         }
         keys[hole] = EMPTY;
         size--;
-        // Give memory back after a burst: shrink when an eighth full (halving keeps it a quarter full).
-        if (keys.length > minCapacity && size * 8 < keys.length) rehash(keys.length / 2);
         return v;
     }
 
