@@ -355,6 +355,8 @@ public final class FlowBench {
             String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
             System.out.println(Lab.run(List.of(jcmd, String.valueOf(lab.daemonProcess().pid()), "VM.native_memory", "summary")).out());
         }
+        Thread.sleep(22_000); // idle: the daemon may hand surplus heap back
+        long rssIdle = Math.round(rssMiB(lab.daemonProcess().pid()));
         lab.stopDaemon();
         long t0 = System.nanoTime();
         lab.startDaemon("--quiet", "--stats-interval", "20");
@@ -363,9 +365,9 @@ public final class FlowBench {
         double rss = rssMiB(lab.daemonProcess().pid());
         long mapped = lab.stats().get("mappings");
         say("");
-        say(String.format(Locale.ROOT, "start-up: %d outbound flows made %d mappings (RSS %d MiB while learning them live); "
+        say(String.format(Locale.ROOT, "start-up: %d outbound flows made %d mappings (RSS %d MiB while learning them live, %d MiB after 22 s idle); "
                         + "restarted daemon ready in %.0f ms (JVM start + table dump), resynced %d mappings, RSS %.1f MiB",
-                flows, live, rssLive, ready, mapped, rss));
+                flows, live, rssLive, rssIdle, ready, mapped, rss));
     }
 
     // ---- output ----------------------------------------------------------------------------------
