@@ -1,9 +1,7 @@
 package org.conenatd.conntrack;
 
-import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.MessageReader;
-import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.netlink.NetlinkSocket;
 import org.conenatd.packet.Inet4;
@@ -80,17 +78,16 @@ public final class Conntrack implements AutoCloseable {
                 + " dnat " + Inet4.format(lanIp) + ":" + lanPort;
     }
 
-    /** Dumps the IPv4 conntrack table, calling {@code sink} for every entry. */
-    public void dump(Consumer<Flow> sink) throws NetlinkException {
+    /** Dumps the IPv4 conntrack table, handing every entry to {@code sink} in one reused view. */
+    public void dump(Consumer<FlowView> sink) throws NetlinkException {
         enc.reset();
         int seq = sock.nextSeq();
         int m = enc.begin(MSG_GET, NLM_F_REQUEST | NLM_F_DUMP, seq);
         enc.nfgenmsg(AF_INET, 0);
         enc.end(m);
-        Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+        FlowView view = new FlowView();
         sock.request(enc, seq, "dump conntrack table", rbuf, msg -> {
-            Flow f = Flow.decode(msg, a, t1, t2);
-            if (f != null) sink.accept(f);
+            if (view.decode(msg)) sink.accept(view);
         });
     }
 
@@ -100,11 +97,10 @@ public final class Conntrack implements AutoCloseable {
     }
 
     /** Decodes an event message; null if it is not a conntrack event about an IPv4 flow. */
-    public static Event decodeEvent(MessageReader m, Decoder a, Decoder t1, Decoder t2) {
-        if ((m.type() >> 8) != Netlink.NFNL_SUBSYS_CTNETLINK) return null;
-        Event.Type type = Event.Type.of(m.type(), m.flags());
+    public static Event decodeEvent(MessageReader m) {
+        Event.Type type = Event.Type.of(m);
         if (type == null) return null;
-        Flow f = Flow.decode(m, a, t1, t2);
+        Flow f = Flow.decode(m);
         return f == null ? null : new Event(type, f);
     }
 }

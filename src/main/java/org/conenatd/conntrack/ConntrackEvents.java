@@ -81,8 +81,7 @@ public final class ConntrackEvents implements AutoCloseable {
         int count = 0;
         reader.wrap(rbuf, 0, n);
         while (reader.next()) {
-            if ((reader.type() >> 8) != org.conenatd.netlink.Netlink.NFNL_SUBSYS_CTNETLINK) continue;
-            Event.Type type = Event.Type.of(reader.type(), reader.flags());
+            Event.Type type = Event.Type.of(reader);
             if (type == null || !view.decode(reader)) continue;
             sink.accept(type, view);
             count++;

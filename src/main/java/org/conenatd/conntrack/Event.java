@@ -1,5 +1,6 @@
 package org.conenatd.conntrack;
 
+import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 
 /** A conntrack event: which group it came from and the flow it describes. */
@@ -14,6 +15,12 @@ public record Event(Type type, Flow flow) {
             if (msg == Ctnetlink.IPCTNL_MSG_CT_DELETE) return DESTROY;
             if (msg != Ctnetlink.IPCTNL_MSG_CT_NEW) return null;
             return (flags & (Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL)) != 0 ? NEW : UPDATE;
+        }
+
+        /** The event type of a message, or null if it is not a ctnetlink flow message. */
+        public static Type of(MessageReader m) {
+            if ((m.type() >> 8) != Netlink.NFNL_SUBSYS_CTNETLINK) return null;
+            return of(m.type(), m.flags());
         }
     }
 }

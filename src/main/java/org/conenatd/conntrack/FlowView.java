@@ -7,13 +7,14 @@ import static org.conenatd.conntrack.Ctnetlink.*;
 
 /**
  * A reusable, allocation-free decoding of a ctnetlink flow message: the fields of {@link Flow} as
- * primitives, overwritten by each {@link #decode}. The event thread reads hundreds of thousands of
+ * primitives, overwritten by each {@link #decode}. It is the one decoder of flow messages;
+ * {@link Flow#decode} builds its record from it. The event thread reads hundreds of thousands of
  * events a second under load; decoding them into records would only feed the garbage collector.
  */
 public final class FlowView {
     public int origProto, origSrc, origDst, origSrcPort, origDstPort;
     public int replyProto, replySrc, replyDst, replySrcPort, replyDstPort;
-    public int status, mark, id;
+    public int status, mark, id, timeout, zone;
 
     private final Decoder attrs = new Decoder(), tuple = new Decoder(), inner = new Decoder();
     private final TupleFields t = new TupleFields();
@@ -22,7 +23,7 @@ public final class FlowView {
     public boolean decode(MessageReader m) {
         m.nfAttributes(attrs);
         boolean orig = false, reply = false;
-        status = mark = id = 0;
+        status = mark = id = timeout = zone = 0;
         while (attrs.next()) {
             switch (attrs.type()) {
                 case CTA_TUPLE_ORIG -> orig = tuple(true);
@@ -30,6 +31,8 @@ public final class FlowView {
                 case CTA_STATUS -> status = attrs.u32be();
                 case CTA_MARK -> mark = attrs.u32be();
                 case CTA_ID -> id = attrs.u32be();
+                case CTA_TIMEOUT -> timeout = attrs.u32be();
+                case CTA_ZONE -> zone = attrs.u16be();
                 default -> { }
             }
         }
@@ -52,7 +55,7 @@ public final class FlowView {
         origSrcPort = f.orig().srcPort(); origDstPort = f.orig().dstPort();
         replyProto = f.reply().proto(); replySrc = f.reply().src(); replyDst = f.reply().dst();
         replySrcPort = f.reply().srcPort(); replyDstPort = f.reply().dstPort();
-        status = f.status(); mark = f.mark(); id = f.id();
+        status = f.status(); mark = f.mark(); id = f.id(); timeout = f.timeout(); zone = f.zone();
         return this;
     }
 
@@ -62,6 +65,6 @@ public final class FlowView {
 
     public Flow toFlow() {
         return new Flow(new Tuple(origProto, origSrc, origDst, origSrcPort, origDstPort),
-                new Tuple(replyProto, replySrc, replyDst, replySrcPort, replyDstPort), status, mark, id, 0, 0);
+                new Tuple(replyProto, replySrc, replyDst, replySrcPort, replyDstPort), status, mark, id, timeout, zone);
     }
 }

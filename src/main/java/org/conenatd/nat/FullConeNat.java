@@ -1,7 +1,6 @@
 package org.conenatd.nat;
 
 import org.conenatd.conntrack.Event;
-import org.conenatd.conntrack.Flow;
 import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.conntrack.Tuple;
@@ -30,7 +29,7 @@ public final class FullConeNat {
     private final Listener listener;
     private final FlowIndex flows = new FlowIndex();
     private FlowIndex born, dead; // non-null while a resync window is open
-    private final FlowView scratch = new FlowView(), dumpScratch = new FlowView();
+    private final FlowView scratch = new FlowView();
 
     public FullConeNat(int natIp, MappingTable table, Listener listener) {
         this.natIp = natIp;
@@ -125,9 +124,8 @@ public final class FullConeNat {
      * Collects the mapping flows of a dump (call for every dumped entry, from the dumping thread
      * only; no lock needed).
      */
-    public void collect(Flow f, FlowIndex snapshot) {
-        FlowView v = dumpScratch.set(f);
-        if (isOutboundMapping(v)) snapshot.add(key(v), value(v));
+    public void collect(FlowView f, FlowIndex snapshot) {
+        if (isOutboundMapping(f)) snapshot.add(key(f), value(f));
     }
 
     public record ResyncResult(int added, int removed) {}

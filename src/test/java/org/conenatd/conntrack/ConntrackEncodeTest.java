@@ -99,7 +99,7 @@ class ConntrackEncodeTest {
         assertEquals(0, m.nfResId());
 
         // the tuples and the timeout, through the same path events take
-        Flow f = Flow.decode(m, new Decoder(), new Decoder(), new Decoder());
+        Flow f = Flow.decode(m);
         assertNotNull(f);
         assertEquals(Tuple.udp(WAN, 3478, NAT, 40000), f.orig());
         assertEquals(Tuple.udp(NAT, 40000, WAN, 3478), f.reply());
@@ -146,11 +146,11 @@ class ConntrackEncodeTest {
         assertEquals(344, e.length());
         assertEquals(DNAT_CREATE, written(e).substring(0, 344));
         MessageReader m = new MessageReader().wrap(e.buffer(), 0, e.length());
-        Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+        Decoder a = new Decoder();
         assertTrue(m.next());
         assertTrue(m.next());
         assertEquals(8, m.seq());
-        Flow f = Flow.decode(m, a, t1, t2);
+        Flow f = Flow.decode(m);
         assertEquals(Tuple.udp(WAN, 3479, NAT, 40001), f.orig());
         assertEquals(60, f.timeout());
         assertFalse(m.next());
@@ -167,7 +167,7 @@ class ConntrackEncodeTest {
         assertTrue(hex.contains("06000100" + "fffd0000"));
         MessageReader m = new MessageReader().wrap(e.buffer(), 0, e.length());
         m.next();
-        Flow f = Flow.decode(m, new Decoder(), new Decoder(), new Decoder());
+        Flow f = Flow.decode(m);
         assertEquals(new Tuple(17, 0xFFFFFFFE, NAT, 65535, 65534), f.orig());
         assertEquals(0x7fffffff, f.timeout());
     }

@@ -30,7 +30,7 @@ class ConntrackEventDecodeTest {
         assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "vectors spell host order as little-endian");
     }
 
-    private final Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+    private final Decoder a = new Decoder();
 
     /** Every event decodeEvent returns for the messages of one datagram. */
     private List<Event> decodeAll(byte[] datagram) {
@@ -38,7 +38,7 @@ class ConntrackEventDecodeTest {
         MessageReader m = new MessageReader().wrap(seg, 0, seg.byteSize());
         List<Event> out = new ArrayList<>();
         while (m.next()) {
-            Event e = Conntrack.decodeEvent(m, a, t1, t2);
+            Event e = Conntrack.decodeEvent(m);
             if (e != null) out.add(e);
         }
         return out;
@@ -48,7 +48,7 @@ class ConntrackEventDecodeTest {
         MemorySegment seg = segment(hex);
         MessageReader m = new MessageReader().wrap(seg, 0, seg.byteSize());
         assertTrue(m.next(), "one message");
-        Event e = Conntrack.decodeEvent(m, a, t1, t2);
+        Event e = Conntrack.decodeEvent(m);
         assertFalse(m.next());
         assertNull(m.error());
         return e;

@@ -95,8 +95,7 @@ class CtnetlinkKernelRepliesTest {
     void repliesAreNotConntrackEvents() {
         for (String hex : new String[] {CREATE_ACK, CREATE_EEXIST, BAD_TIMEOUT_CAPPED, BAD_TIMEOUT_UNCAPPED}) {
             MessageReader m = single(hex);
-            assertNull(Conntrack.decodeEvent(m, new org.conenatd.netlink.Decoder(),
-                    new org.conenatd.netlink.Decoder(), new org.conenatd.netlink.Decoder()));
+            assertNull(Conntrack.decodeEvent(m));
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.conenatd.conntrack;
 
-import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.NetlinkHex;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,7 @@ class FlowViewTest {
         MemorySegment seg = NetlinkHex.segment(hex);
         MessageReader m = new MessageReader().wrap(seg, 0, seg.byteSize());
         assertTrue(m.next());
-        Flow record = Flow.decode(m, new Decoder(), new Decoder(), new Decoder());
+        Flow record = Flow.decode(m);
         FlowView view = new FlowView();
         assertTrue(view.decode(m));
         assertNotNull(record);

@@ -100,12 +100,12 @@ class ParserPropertiesTest {
     void netlinkDecodersNeverThrowOnArbitraryDatagrams(@ForAll @Size(max = 300) byte[] bytes) {
         MemorySegment s = seg(bytes);
         MessageReader m = new MessageReader().wrap(s, 0, bytes.length);
-        Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+        Decoder a = new Decoder();
         QueuedPacket q = new QueuedPacket();
         while (m.next()) {
             m.errorCode();
             m.extAck();
-            Conntrack.decodeEvent(m, a, t1, t2);
+            Conntrack.decodeEvent(m);
             q.decode(m);
         }
     }

@@ -2,6 +2,7 @@ package org.conenatd.nat;
 
 import org.conenatd.conntrack.Event;
 import org.conenatd.conntrack.Flow;
+import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.conntrack.Tuple;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class ResyncTest {
 
     private FlowIndex dumpOf(Flow... live) {
         FlowIndex s = new FlowIndex();
-        for (Flow f : live) nat.collect(f, s);
+        for (Flow f : live) nat.collect(new FlowView().set(f), s);
         return s;
     }
 

@@ -52,7 +52,7 @@ class DecodersFuzzTest {
                     + NfQueueVectors.HAND_PACKET));
 
     private final MessageReader reader = new MessageReader();
-    private final Decoder a = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
+    private final Decoder a = new Decoder();
     private final Decoder[] walk = {new Decoder(), new Decoder(), new Decoder(), new Decoder(), new Decoder()};
     private final QueuedPacket packet = new QueuedPacket();
     private int events, packets, extAcks, messages;
@@ -121,7 +121,7 @@ class DecodersFuzzTest {
                 reader.errorRequestSeq();
                 if (reader.extAck() != null) extAcks++;
             }
-            Event e = Conntrack.decodeEvent(reader, a, t1, t2);
+            Event e = Conntrack.decodeEvent(reader);
             if (e != null) {
                 events++;
                 checkTuple(e.flow().orig());

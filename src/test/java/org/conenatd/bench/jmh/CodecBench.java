@@ -5,7 +5,6 @@ import org.conenatd.conntrack.Ctnetlink;
 import org.conenatd.conntrack.Event;
 import org.conenatd.conntrack.Flow;
 import org.conenatd.conntrack.Tuple;
-import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
@@ -67,7 +66,6 @@ public class CodecBench {
 
     private MemorySegment eventMsg;
     private int eventLen;
-    private final Decoder attrs = new Decoder(), t1 = new Decoder(), t2 = new Decoder();
 
     @Setup
     public void setup() {
@@ -115,7 +113,7 @@ public class CodecBench {
         eventMsg = c.buffer();
         eventLen = c.length();
         reader.wrap(eventMsg, 0, eventLen);
-        Event ev = reader.next() ? Conntrack.decodeEvent(reader, attrs, t1, t2) : null;
+        Event ev = reader.next() ? Conntrack.decodeEvent(reader) : null;
         Flow f = ev == null ? null : ev.flow();
         if (f == null || ev.type() != Event.Type.NEW || f.reply().dstPort() != Packets.NAT_PORT
                 || f.orig().src() != Packets.LAN_IP || f.mark() != FWMARK || f.timeout() != 30) {
@@ -155,7 +153,7 @@ public class CodecBench {
     public void decodeConntrackEvent(Blackhole bh) {
         reader.wrap(eventMsg, 0, eventLen);
         reader.next();
-        bh.consume(Conntrack.decodeEvent(reader, attrs, t1, t2));
+        bh.consume(Conntrack.decodeEvent(reader));
     }
 
     private final org.conenatd.conntrack.FlowView view = new org.conenatd.conntrack.FlowView();
