@@ -231,7 +231,7 @@ public final class Daemon {
             log.error("[!] resync (" + why + "): " + e.getMessage());
             eventLock.lock();
             try {
-                nat.finishResync(snapshotOfCurrent());
+                nat.abortResync();
             } finally {
                 eventLock.unlock();
             }
@@ -251,13 +251,6 @@ public final class Daemon {
                 + " mapping flows, " + table.mappedPorts() + " mapped ports; +" + r.added() + " -" + r.removed()
                 + " flows reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return true;
-    }
-
-    /** A snapshot that reconciles to no change, for closing a window whose dump failed. */
-    private FlowIndex snapshotOfCurrent() {
-        FlowIndex f = new FlowIndex(Math.max(1024, nat.flowCount()));
-        nat.forEachFlow(f::add);
-        return f;
     }
 
     private void onEvent(Event.Type type, FlowView f) {

@@ -108,17 +108,16 @@ public final class FullConeNat {
                 table.flows(natPort, ep), table.lookup(natPort));
     }
 
-    public void forEachFlow(FlowIndex.Visitor v) {
-        flows.forEach(v);
-    }
-
     /** Opens a resync window: from now on, births and deaths are remembered until {@link #finishResync}. */
     public void beginResync() {
         born = new FlowIndex();
         dead = new FlowIndex();
     }
 
-    public boolean resyncInProgress() { return born != null; }
+    /** Closes a window whose dump failed: the table stays as events left it. */
+    public void abortResync() {
+        born = dead = null;
+    }
 
     /**
      * Collects the mapping flows of a dump (call for every dumped entry, from the dumping thread

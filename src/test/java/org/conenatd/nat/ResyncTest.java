@@ -104,6 +104,20 @@ class ResyncTest {
     }
 
     @Test
+    void anAbortedResyncLeavesTheTableAsEventsMadeIt() {
+        Flow f = flow(1, 5000, 12000);
+        event(Event.Type.NEW, f);
+        nat.beginResync();
+        nat.abortResync(); // the dump failed
+        assertEquals(1, nat.flowCount());
+        assertEquals(MappingTable.endpoint(LAN, 5000), nat.route(NAT, 12000));
+        assertThrows(IllegalStateException.class, () -> nat.finishResync(dumpOf()), "the window is closed");
+        nat.beginResync();
+        nat.finishResync(dumpOf(f));
+        assertEquals(1, nat.flowCount());
+    }
+
+    @Test
     void ownDnatEntriesInTheDumpAreNotMappings() {
         Flow ours = new Flow(Tuple.udp(0xc6336401, 4000, NAT, 12000), Tuple.udp(LAN, 5000, 0xc6336401, 4000),
                 SNAT | Status.IPS_DST_NAT.mask, 0, 0, 30, 0);
