@@ -1,9 +1,12 @@
 package org.conenatd.conntrack;
 
+import static org.conenatd.sys.Libc.AF_INET;
+
 import org.conenatd.netlink.Encoder;
-import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkRequests;
 import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.netlink.NetlinkTransport;
 import org.conenatd.packet.Inet4;
 
 import java.lang.foreign.Arena;
@@ -14,67 +17,64 @@ import static org.conenatd.conntrack.Ctnetlink.*;
 import static org.conenatd.netlink.Netlink.*;
 
 /**
- * Requests to ctnetlink over one socket: create an entry, dump the table. One thread at a time.
+ * Requests to ctnetlink over one transport: dump the table, and the creation message that
+ * {@link DnatBatch} sends in batches. One thread at a time: answers to two threads' requests
+ * would interleave on one socket, so each thread that asks the kernel opens its own.
  */
 public final class Conntrack implements AutoCloseable {
-    public static final int AF_INET = 2;
     private static final int MSG_NEW = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW);
     private static final int MSG_GET = nfnlMsgType(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET);
 
-    private final NetlinkSocket sock;
+    private final NetlinkTransport sock;
     private final Encoder enc;
     private final MemorySegment rbuf;
 
-    public Conntrack(NetlinkSocket sock) {
+    public Conntrack(NetlinkTransport sock) {
         this.sock = sock;
         Arena arena = Arena.ofAuto();
         this.enc = new Encoder(arena.allocate(64 * 1024, 8));
         this.rbuf = arena.allocate(256 * 1024, 8);
     }
 
-    public static Conntrack open() throws NetlinkException {
-        NetlinkSocket s = NetlinkSocket.open("ctnetlink");
-        s.setReceiveTimeout(5000);
+    public static Conntrack open(String name) throws NetlinkException {
+        NetlinkSocket s = NetlinkSocket.open(name);
+        try {
+            s.setReceiveTimeout(5000);
+        } catch (NetlinkException e) {
+            s.close();
+            throw e;
+        }
         return new Conntrack(s);
     }
 
-    public NetlinkSocket socket() { return sock; }
-
     /**
-     * Encodes the creation of the entry for an inbound flow {@code wan -> nat}, destination-NAT'd
-     * to {@code lan}: its reply tuple becomes {@code lan -> wan}, so the LAN host sees the real peer
-     * and its replies are un-NAT'd to leave from {@code nat}. Returns nothing; the caller sends.
-     */
-    public static void encodeDnatCreate(Encoder e, int seq, int wanIp, int wanPort, int natIp, int natPort,
-                                        int lanIp, int lanPort, int timeoutSeconds) {
-        encodeDnatCreate(e, seq, wanIp, wanPort, natIp, natPort, lanIp, lanPort, timeoutSeconds, true);
-    }
-
-    /**
+     * Encodes the creation of the entry for an inbound flow {@code wan -> nat} of IP protocol
+     * {@code proto}, destination-NAT'd to {@code lan}: its reply tuple becomes {@code lan -> wan},
+     * so the LAN host sees the real peer and its replies are un-NAT'd to leave from {@code nat}.
      * With {@code ack} false the kernel answers only failures; since it handles a request inside
      * the send() that carries it, every failure is queued by the time send() returns.
      */
-    public static void encodeDnatCreate(Encoder e, int seq, int wanIp, int wanPort, int natIp, int natPort,
+    public static void encodeDnatCreate(Encoder e, int seq, int proto, int wanIp, int wanPort, int natIp, int natPort,
                                         int lanIp, int lanPort, int timeoutSeconds, boolean ack) {
         int m = e.begin(MSG_NEW, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | (ack ? NLM_F_ACK : 0), seq);
         e.nfgenmsg(AF_INET, 0);
-        Tuple.encode(e, CTA_TUPLE_ORIG, Tuple.IPPROTO_UDP, wanIp, wanPort, natIp, natPort);
+        Tuple.encode(e, CTA_TUPLE_ORIG, proto, wanIp, wanPort, natIp, natPort);
         // The kernel requires a reply tuple; NAT setup rewrites it to lan -> wan.
-        Tuple.encode(e, CTA_TUPLE_REPLY, Tuple.IPPROTO_UDP, natIp, natPort, wanIp, wanPort);
+        Tuple.encode(e, CTA_TUPLE_REPLY, proto, natIp, natPort, wanIp, wanPort);
         int nat = e.beginNested(CTA_NAT_DST);
         e.u32be(CTA_NAT_V4_MINIP, lanIp);
         e.u32be(CTA_NAT_V4_MAXIP, lanIp);
-        int proto = e.beginNested(CTA_NAT_PROTO);
+        int protoNat = e.beginNested(CTA_NAT_PROTO);
         e.u16be(CTA_PROTONAT_PORT_MIN, lanPort);
         e.u16be(CTA_PROTONAT_PORT_MAX, lanPort);
-        e.endNested(proto);
+        e.endNested(protoNat);
         e.endNested(nat);
         e.u32be(CTA_TIMEOUT, timeoutSeconds);
         e.end(m);
     }
 
-    public static String describeDnat(int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort) {
-        return "create udp " + Inet4.format(wanIp) + ":" + wanPort + " -> " + Inet4.format(natIp) + ":" + natPort
+    public static String describeDnat(int proto, int wanIp, int wanPort, int natIp, int natPort, int lanIp, int lanPort) {
+        return "create " + Tuple.protoName(proto) + " " + Inet4.format(wanIp) + ":" + wanPort + " -> " + Inet4.format(natIp) + ":" + natPort
                 + " dnat " + Inet4.format(lanIp) + ":" + lanPort;
     }
 
@@ -86,7 +86,7 @@ public final class Conntrack implements AutoCloseable {
         enc.nfgenmsg(AF_INET, 0);
         enc.end(m);
         FlowView view = new FlowView();
-        sock.request(enc, seq, "dump conntrack table", rbuf, msg -> {
+        NetlinkRequests.request(sock, enc, seq, "dump conntrack table", rbuf, msg -> {
             if (view.decode(msg)) sink.accept(view);
         });
     }
@@ -94,13 +94,5 @@ public final class Conntrack implements AutoCloseable {
     @Override
     public void close() {
         sock.close();
-    }
-
-    /** Decodes an event message; null if it is not a conntrack event about an IPv4 flow. */
-    public static Event decodeEvent(MessageReader m) {
-        Event.Type type = Event.Type.of(m);
-        if (type == null) return null;
-        Flow f = Flow.decode(m);
-        return f == null ? null : new Event(type, f);
     }
 }

@@ -4,13 +4,15 @@ import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.netlink.NetlinkTransport;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** A subscription to conntrack NEW and DESTROY events. */
 public final class ConntrackEvents implements AutoCloseable {
-    private final NetlinkSocket sock;
+    private final NetlinkTransport sock;
+    private final int grantedBuffer;
     private final MemorySegment rbuf = Arena.ofAuto().allocate(256 * 1024, 8);
     private final MessageReader reader = new MessageReader();
     private final FlowView view = new FlowView();
@@ -20,8 +22,10 @@ public final class ConntrackEvents implements AutoCloseable {
         void accept(Event.Type type, FlowView flow);
     }
 
-    private ConntrackEvents(NetlinkSocket sock) {
+    /** Events from a subscribed transport (or a test's fake). */
+    public ConntrackEvents(NetlinkTransport sock, int grantedBuffer) {
         this.sock = sock;
+        this.grantedBuffer = grantedBuffer;
     }
 
     public static ConntrackEvents subscribe(int receiveBufferBytes, long pollMillis) throws NetlinkException {
@@ -31,14 +35,15 @@ public final class ConntrackEvents implements AutoCloseable {
             s.setReceiveTimeout(pollMillis);
             s.joinGroup(Netlink.NFNLGRP_CONNTRACK_NEW);
             s.joinGroup(Netlink.NFNLGRP_CONNTRACK_DESTROY);
-            return new ConntrackEvents(s);
+            return new ConntrackEvents(s, s.receiveBuffer());
         } catch (NetlinkException e) {
             s.close();
             throw e;
         }
     }
 
-    public NetlinkSocket socket() { return sock; }
+    /** The receive buffer the kernel granted, in bytes. */
+    public int receiveBuffer() { return grantedBuffer; }
 
     /** Waits up to {@code timeoutMs} for events without consuming any. */
     public boolean awaitEvents(int timeoutMs) throws NetlinkException {
@@ -46,17 +51,10 @@ public final class ConntrackEvents implements AutoCloseable {
     }
 
     /**
-     * Reads and applies everything queued on the socket right now, without blocking. Every event
-     * the kernel emitted before this call is in the socket already (delivery is synchronous), so
-     * after it returns the caller has seen them all. Returns the number of events.
-     */
-    public int drain(Sink sink) throws NetlinkException {
-        return drain(sink, Integer.MAX_VALUE);
-    }
-
-    /**
-     * Like {@link #drain(Sink)}, but reads at most {@code maxDatagrams}; returns -1 if it stopped
-     * at that limit with more possibly queued, else the number of events.
+     * Reads and applies what is queued on the socket right now, without blocking, but at most
+     * {@code maxDatagrams}. Every event the kernel emitted before this call is in the socket
+     * already (delivery is synchronous), so once it returns a count the caller has seen them all.
+     * Returns -1 if it stopped at the limit with more possibly queued, else the number of events.
      */
     public int drain(Sink sink, int maxDatagrams) throws NetlinkException {
         int count = 0;
@@ -66,15 +64,6 @@ public final class ConntrackEvents implements AutoCloseable {
             count += decodeAll(n, sink);
         }
         return -1;
-    }
-
-    /**
-     * Waits up to the poll interval for one datagram and hands each event in it to {@code sink}.
-     * Returns the number of events, 0 on timeout. ENOBUFS (events were lost) is thrown.
-     */
-    public int poll(Sink sink) throws NetlinkException {
-        int n = sock.receive(rbuf, false);
-        return n <= 0 ? 0 : decodeAll(n, sink);
     }
 
     private int decodeAll(int n, Sink sink) {

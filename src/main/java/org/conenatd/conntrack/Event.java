@@ -6,6 +6,14 @@ import org.conenatd.netlink.Netlink;
 /** A conntrack event: which group it came from and the flow it describes. */
 public record Event(Type type, Flow flow) {
 
+    /** Decodes an event message; null if it is not a conntrack event about an IPv4 flow. */
+    public static Event decode(MessageReader m) {
+        Type type = Type.of(m);
+        if (type == null) return null;
+        Flow f = Flow.decode(m);
+        return f == null ? null : new Event(type, f);
+    }
+
     public enum Type {
         NEW, UPDATE, DESTROY;
 

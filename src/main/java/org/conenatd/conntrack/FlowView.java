@@ -10,6 +10,9 @@ import static org.conenatd.conntrack.Ctnetlink.*;
  * primitives, overwritten by each {@link #decode}. It is the one decoder of flow messages;
  * {@link Flow#decode} builds its record from it. The event thread reads hundreds of thousands of
  * events a second under load; decoding them into records would only feed the garbage collector.
+ *
+ * <p>The fields are public for reading by the edge ({@link MappingFlows}) and tools; only
+ * {@link #decode} writes them.
  */
 public final class FlowView {
     public int origProto, origSrc, origDst, origSrcPort, origDstPort;
@@ -47,16 +50,6 @@ public final class FlowView {
             replyProto = t.proto; replySrc = t.src; replyDst = t.dst; replySrcPort = t.srcPort; replyDstPort = t.dstPort;
         }
         return true;
-    }
-
-    /** Loads the fields of a record (dumps, tests). */
-    public FlowView set(Flow f) {
-        origProto = f.orig().proto(); origSrc = f.orig().src(); origDst = f.orig().dst();
-        origSrcPort = f.orig().srcPort(); origDstPort = f.orig().dstPort();
-        replyProto = f.reply().proto(); replySrc = f.reply().src(); replyDst = f.reply().dst();
-        replySrcPort = f.reply().srcPort(); replyDstPort = f.reply().dstPort();
-        status = f.status(); mark = f.mark(); id = f.id(); timeout = f.timeout(); zone = f.zone();
-        return this;
     }
 
     public boolean has(Status s) {

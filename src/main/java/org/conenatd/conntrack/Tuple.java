@@ -47,13 +47,17 @@ public record Tuple(int proto, int src, int dst, int srcPort, int dstPort) {
         return f.decode(d, inner) ? new Tuple(f.proto, f.src, f.dst, f.srcPort, f.dstPort) : null;
     }
 
-    @Override
-    public String toString() {
-        String p = switch (proto) {
+    /** "udp", "tcp", or "proto N". */
+    public static String protoName(int proto) {
+        return switch (proto) {
             case IPPROTO_UDP -> "udp";
             case IPPROTO_TCP -> "tcp";
             default -> "proto " + proto;
         };
-        return p + " " + Inet4.format(src) + ":" + srcPort + " -> " + Inet4.format(dst) + ":" + dstPort;
+    }
+
+    @Override
+    public String toString() {
+        return protoName(proto) + " " + Inet4.format(src) + ":" + srcPort + " -> " + Inet4.format(dst) + ":" + dstPort;
     }
 }

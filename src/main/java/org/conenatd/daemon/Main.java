@@ -1,6 +1,9 @@
 package org.conenatd.daemon;
 
-import org.conenatd.netlink.Libc;
+import org.conenatd.dataplane.seed.SeedPlane;
+import org.conenatd.ops.Log;
+import org.conenatd.ops.StartupException;
+import org.conenatd.sys.Libc;
 import org.conenatd.packet.Inet4;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,7 +100,8 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Daemon.Config cfg = validate();
+        SeedPlane.Config seed = validate();
+        Daemon.Config cfg = new Daemon.Config(eventBuffer, statsFile, statsInterval);
         boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
         Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
         java.io.PrintStream logOut = null;
@@ -115,7 +119,7 @@ public final class Main implements Callable<Integer> {
                     + "give a log file with -l <file>, or run in the foreground with -f");
         }
         PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
-        Daemon d = new Daemon(cfg, log);
+        Daemon d = new Daemon(cfg, new SeedPlane(seed), Inet4.format(seed.natIp()), log);
         Runnable shutdown = () -> {
             d.stop();
             if (pid != null) pid.close();
@@ -148,7 +152,7 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    private Daemon.Config validate() throws StartupException {
+    private SeedPlane.Config validate() throws StartupException {
         int ip;
         try {
             ip = Inet4.parseAddr(natIp);
@@ -163,7 +167,7 @@ public final class Main implements Callable<Integer> {
         if (ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + ctTimeout + ": must be at least 1 second");
         if (statsInterval < 10) throw new StartupException("invalid --stats-interval " + statsInterval + ": must be at least 10 ms");
         if (eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + eventBuffer + ": must be at least 65536");
-        return new Daemon.Config(ip, q, (int) mark, eventBuffer, queueMaxLen, ctTimeout, statsFile, statsInterval);
+        return new SeedPlane.Config(ip, q, (int) mark, queueMaxLen, ctTimeout);
     }
 
     private static int parseNumber(String s, String flag, String what) throws StartupException {

@@ -1,5 +1,7 @@
 package org.conenatd.daemon;
 
+import org.conenatd.ops.StartupException;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

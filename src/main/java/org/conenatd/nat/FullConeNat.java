@@ -1,170 +1,151 @@
 package org.conenatd.nat;
 
-import org.conenatd.conntrack.Event;
-import org.conenatd.conntrack.FlowView;
-import org.conenatd.conntrack.Status;
-import org.conenatd.conntrack.Tuple;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The full-cone logic, free of sockets: learns mappings from conntrack events and table dumps,
- * and answers, for an inbound first packet, which LAN endpoint (if any) it should be DNAT'd to.
+ * The full-cone logic, free of sockets and of kernel vocabulary: counts the live flows of every
+ * mapping ({@link MappingFlow}: a LAN endpoint's flow leaving from a public port), keeps the
+ * {@link MappingTable}, and tells its {@link MappingListener}s what changed.
  *
- * <p>Every mapping flow is remembered by its reply tuple ({@link FlowIndex#key}), so a flow seen twice (an event and a
- * dump, or a repeated event) counts once, and a DESTROY for a flow never counted changes nothing.
- * A resync ({@link #beginResync} ... {@link #finishResync}) reconciles the table with a dump taken
- * while events keep flowing: events seen during the window say which differences are real.
+ * <p>Every flow is remembered by (protocol, peer, public port), which the kernel keeps unique, so a
+ * flow seen twice (an event and a dump, or a repeated event) counts once, and an end for a flow
+ * never counted changes nothing. A resync ({@link #beginResync} ... {@link #finishResync})
+ * reconciles the table with a snapshot taken while flows keep starting and ending: what happened
+ * during the window says which differences are real.
  *
- * <p>Not thread-safe: the caller serialises {@link #onEvent} and the resync calls. {@link #route}
- * may be called from any thread.
+ * <p>Not thread-safe: the caller serialises the flow and resync calls. {@link #lookup} may be
+ * called from any thread.
  */
 public final class FullConeNat {
-
-    /** What happened to the mapping table, for logs and counters. */
-    public interface Listener {
-        void changed(MappingTable.Change change, int natPort, int lanIp, int lanPort, int flows, long winner);
-    }
-
-    private final int natIp;
     private final MappingTable table;
-    private final Listener listener;
-    private final FlowIndex flows = new FlowIndex();
-    private FlowIndex born, dead; // non-null while a resync window is open
-    private final FlowView scratch = new FlowView();
+    private final CopyOnWriteArrayList<MappingListener> listeners = new CopyOnWriteArrayList<>();
+    private final FlowIndex[] flows = perProtocol();
+    private FlowIndex[] born, dead; // non-null while a resync window is open
 
-    public FullConeNat(int natIp, MappingTable table, Listener listener) {
-        this.natIp = natIp;
+    public FullConeNat(MappingTable table) {
         this.table = table;
-        this.listener = listener;
     }
 
-    public int natIp() { return natIp; }
+    public FullConeNat() {
+        this(new MappingTable());
+    }
+
+    /** Adds a listener; every change is told to every listener, in the order they were added. */
+    public void addListener(MappingListener l) {
+        listeners.add(l);
+    }
+
     public MappingTable table() { return table; }
-    /** Mapping flows currently counted. */
-    public int flowCount() { return flows.size(); }
 
-    /**
-     * True for the flows that make mappings: UDP, source-NAT'd by the kernel to {@code natIp}, not
-     * destination-NAT'd (the entries we create for inbound peers are DNAT'd and must not count).
-     */
-    public boolean isOutboundMapping(FlowView f) {
-        return f.origProto == Tuple.IPPROTO_UDP
-                && f.has(Status.IPS_SRC_NAT)
-                && !f.has(Status.IPS_DST_NAT)
-                && f.replyDst == natIp
-                && f.replyDstPort != 0;
+    /** Mapping flows currently counted, all protocols. */
+    public int flowCount() {
+        int n = 0;
+        for (FlowIndex f : flows) n += f.size();
+        return n;
     }
 
-    /** Applies one event (record form, for tests and tools); returns true if it was about a mapping flow. */
-    public boolean onEvent(Event e) {
-        return onEvent(e.type(), scratch.set(e.flow()));
+    /** The LAN endpoint that receives unsolicited traffic to {@code natPort}, or {@link Endpoint#NONE}. */
+    public long lookup(Protocol p, int natPort) {
+        return table.lookup(p, natPort);
     }
 
-    /** Applies one event; returns true if it was about a mapping flow. Allocation-free. */
-    public boolean onEvent(Event.Type type, FlowView f) {
-        if (!isOutboundMapping(f)) return false;
-        long key = key(f);
-        switch (type) {
-            case NEW -> {
-                if (born != null) born.add(key, 1);
-                add(key, value(f));
-            }
-            case DESTROY -> {
-                if (dead != null) dead.add(key, 1);
-                remove(key);
-            }
-            case UPDATE -> { return false; }
-        }
-        return true;
+    /** A mapping flow started. Allocation-free. */
+    public void flowStarted(Protocol p, int peerIp, int peerPort, int natPort, int lanIp, int lanPort) {
+        long key = FlowIndex.key(peerIp, peerPort, natPort);
+        if (born != null) born[p.ordinal()].add(key, 1);
+        add(p, key, FlowIndex.pack(natPort, Endpoint.of(lanIp, lanPort)));
     }
 
-    private static long key(FlowView f) {
-        return FlowIndex.key(f.replySrc, f.replySrcPort, f.replyDstPort);
+    /** A mapping flow ended. Allocation-free. */
+    public void flowEnded(Protocol p, int peerIp, int peerPort, int natPort) {
+        long key = FlowIndex.key(peerIp, peerPort, natPort);
+        if (dead != null) dead[p.ordinal()].add(key, 1);
+        remove(p, key);
     }
 
-    private static long value(FlowView f) {
-        return FlowIndex.pack(f.replyDstPort, MappingTable.endpoint(f.origSrc, f.origSrcPort));
+    public void flowStarted(MappingFlow f) {
+        flowStarted(f.protocol(), f.peerIp(), f.peerPort(), f.natPort(), f.lanIp(), f.lanPort());
     }
 
-    private void add(long key, long v) {
-        long known = flows.get(key);
+    public void flowEnded(MappingFlow f) {
+        flowEnded(f.protocol(), f.peerIp(), f.peerPort(), f.natPort());
+    }
+
+    private void add(Protocol p, long key, long v) {
+        FlowIndex index = flows[p.ordinal()];
+        long known = index.get(key);
         if (known == v) return; // already counted (duplicate event, or seen in a dump)
-        if (known != -1) remove(key); // the reply tuple now belongs to another endpoint (a DESTROY was lost)
-        flows.add(key, v);
+        if (known != -1) remove(p, key); // the flow's key now belongs to another endpoint (an end was lost)
+        index.add(key, v);
         int natPort = FlowIndex.natPort(v);
         long ep = FlowIndex.endpoint(v);
-        report(table.addFlow(natPort, MappingTable.ip(ep), MappingTable.port(ep)), natPort, ep);
+        report(table.addFlow(p, natPort, ep), p, natPort, ep);
     }
 
-    private void remove(long key) {
-        long v = flows.remove(key);
+    private void remove(Protocol p, long key) {
+        long v = flows[p.ordinal()].remove(key);
         if (v == -1) return; // never counted: it predates us, or is not ours
         int natPort = FlowIndex.natPort(v);
         long ep = FlowIndex.endpoint(v);
-        report(table.removeFlow(natPort, MappingTable.ip(ep), MappingTable.port(ep)), natPort, ep);
+        report(table.removeFlow(p, natPort, ep), p, natPort, ep);
     }
 
-    private void report(MappingTable.Change c, int natPort, long ep) {
-        if (listener != null) listener.changed(c, natPort, MappingTable.ip(ep), MappingTable.port(ep),
-                table.flows(natPort, ep), table.lookup(natPort));
+    private void report(MappingTable.Change c, Protocol p, int natPort, long ep) {
+        if (listeners.isEmpty()) return;
+        int n = table.flows(p, natPort, ep);
+        long receiver = table.lookup(p, natPort);
+        for (MappingListener l : listeners) l.changed(c, p, natPort, ep, n, receiver);
     }
 
-    /** Opens a resync window: from now on, births and deaths are remembered until {@link #finishResync}. */
+    /** Opens a resync window: from now on, starts and ends are remembered until {@link #finishResync}. */
     public void beginResync() {
-        born = new FlowIndex();
-        dead = new FlowIndex();
+        born = perProtocol();
+        dead = perProtocol();
     }
 
-    /** Closes a window whose dump failed: the table stays as events left it. */
+    /** Closes a window whose snapshot failed: the table stays as the flow calls left it. */
     public void abortResync() {
         born = dead = null;
-    }
-
-    /**
-     * Collects the mapping flows of a dump (call for every dumped entry, from the dumping thread
-     * only; no lock needed).
-     */
-    public void collect(FlowView f, FlowIndex snapshot) {
-        if (isOutboundMapping(f)) snapshot.add(key(f), value(f));
     }
 
     public record ResyncResult(int added, int removed) {}
 
     /**
      * Reconciles with {@code snapshot} (the mapping flows of a dump started after
-     * {@link #beginResync}): a dumped flow we lack is added unless it died during the window; a flow
-     * we have that the dump lacks is removed unless it was born during the window (the dump may
-     * have passed its bucket before it existed). Apply all pending events before calling this.
+     * {@link #beginResync}): a snapshot flow we lack is added unless it ended during the window; a
+     * flow we have that the snapshot lacks is removed unless it started during the window (the
+     * dump may have passed its bucket before it existed). Apply all pending events first.
      */
-    public ResyncResult finishResync(FlowIndex snapshot) {
+    public ResyncResult finishResync(FlowSnapshot snapshot) {
         if (born == null) throw new IllegalStateException("no resync in progress");
-        FlowIndex b = born, d = dead;
+        FlowIndex[] b = born, d = dead;
         born = dead = null;
-        int[] counts = new int[2];
-        FlowIndex stale = new FlowIndex();
-        flows.forEach((k, v) -> {
-            if (b.contains(k) || d.contains(k)) return; // events of the window are newer than the dump
-            long dumped = snapshot.get(k);
-            if (dumped != v) stale.add(k, v); // gone, or replaced by another flow with lost events
-        });
-        stale.forEach((k, v) -> {
-            remove(k);
-            counts[1]++;
-        });
-        snapshot.forEach((k, v) -> {
-            if (!flows.contains(k) && !d.contains(k) && !b.contains(k)) {
-                add(k, v);
-                counts[0]++;
-            }
-        });
-        return new ResyncResult(counts[0], counts[1]);
+        int added = 0, removed = 0;
+        for (Protocol p : Protocol.values()) {
+            int i = p.ordinal();
+            FlowIndex mine = flows[i], dumped = snapshot.flows(p), bi = b[i], di = d[i];
+            FlowIndex stale = new FlowIndex();
+            mine.forEach((k, v) -> {
+                if (bi.contains(k) || di.contains(k)) return; // the window's events are newer than the dump
+                if (dumped.get(k) != v) stale.add(k, v); // gone, or replaced by another flow with lost events
+            });
+            stale.forEach((k, v) -> remove(p, k));
+            int[] missing = new int[1];
+            dumped.forEach((k, v) -> {
+                if (!mine.contains(k) && !di.contains(k) && !bi.contains(k)) {
+                    add(p, k, v);
+                    missing[0]++;
+                }
+            });
+            removed += stale.size();
+            added += missing[0];
+        }
+        return new ResyncResult(added, removed);
     }
 
-    /**
-     * The LAN endpoint for an unsolicited packet to {@code dstIp:dstPort}, or
-     * {@link MappingTable#NONE} when the packet is not ours to forward.
-     */
-    public long route(int dstIp, int dstPort) {
-        if (dstIp != natIp) return MappingTable.NONE;
-        return table.lookup(dstPort);
+    private static FlowIndex[] perProtocol() {
+        FlowIndex[] a = new FlowIndex[Protocol.count()];
+        for (int i = 0; i < a.length; i++) a[i] = new FlowIndex();
+        return a;
     }
 }

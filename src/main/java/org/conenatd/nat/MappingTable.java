@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * nat-port -> LAN endpoint, counted per live flow.
+ * (protocol, nat-port) -> LAN endpoint, counted per live flow.
  *
  * <p>The kernel keeps only reply tuples unique, so one nat-port can carry flows of several LAN
  * endpoints (toward different peers). Each (nat-port, endpoint) pair is a slot with its own flow
@@ -15,9 +15,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>One writer thread mutates; any thread may call {@link #lookup}.
  */
 public final class MappingTable {
-    /** {@link #lookup} result for an unmapped port. */
-    public static final long NONE = -1L;
-
     public enum Change {
         /** First flow of the port: the port is now mapped to this endpoint. */
         MAPPED,
@@ -35,8 +32,12 @@ public final class MappingTable {
         UNKNOWN
     }
 
-    private final AtomicLongArray published = new AtomicLongArray(65536);
-    private final int[] head = new int[65536];
+    // one row of 65536 ports per protocol: index = protocol ordinal << 16 | port
+    private static final int PORTS = 65536;
+    private static final int ROWS = Protocol.count() * PORTS;
+    private final AtomicLongArray published = new AtomicLongArray(ROWS);
+    private final int[] head = new int[ROWS];
+    private final int[] mappedPerProtocol = new int[Protocol.count()];
     private long[] slotEndpoint;
     private int[] slotFlows;
     private int[] slotNext;
@@ -46,78 +47,91 @@ public final class MappingTable {
 
     public MappingTable() {
         Arrays.fill(head, -1);
-        for (int i = 0; i < 65536; i++) published.setPlain(i, NONE);
+        for (int i = 0; i < ROWS; i++) published.setPlain(i, Endpoint.NONE);
         grow(1024);
     }
 
-    public static long endpoint(int ip, int port) {
-        return (Integer.toUnsignedLong(ip) << 16) | (port & 0xffff);
+    private static int row(Protocol p, int natPort) {
+        return p.ordinal() << 16 | (natPort & 0xffff);
     }
 
-    public static int ip(long endpoint) { return (int) (endpoint >>> 16); }
-    public static int port(long endpoint) { return (int) (endpoint & 0xffff); }
-
-    /** The endpoint that receives unsolicited traffic to {@code natPort}, or {@link #NONE}. */
-    public long lookup(int natPort) {
-        return published.getAcquire(natPort & 0xffff);
+    /** The endpoint that receives unsolicited traffic to {@code natPort}, or {@link Endpoint#NONE}. */
+    public long lookup(Protocol p, int natPort) {
+        return published.getAcquire(row(p, natPort));
     }
 
+    /** Mapped ports of all protocols. */
     public int mappedPorts() { return mappedPorts; }
+    public int mappedPorts(Protocol p) { return mappedPerProtocol[p.ordinal()]; }
+    /** (port, endpoint) pairs with live flows. */
     public int slots() { return usedSlots; }
 
     /** Live flows counted for {@code endpoint} on {@code natPort}. */
-    public int flows(int natPort, long endpoint) {
-        int s = find(natPort, endpoint);
+    public int flows(Protocol p, int natPort, long endpoint) {
+        int s = find(row(p, natPort), endpoint);
         return s < 0 ? 0 : slotFlows[s];
     }
 
     /** Endpoints (oldest first) with live flows on {@code natPort}. */
-    public long[] endpoints(int natPort) {
+    public long[] endpoints(Protocol p, int natPort) {
+        int r = row(p, natPort);
         int n = 0;
-        for (int s = head[natPort]; s >= 0; s = slotNext[s]) n++;
+        for (int s = head[r]; s >= 0; s = slotNext[s]) n++;
         long[] out = new long[n];
         int i = 0;
-        for (int s = head[natPort]; s >= 0; s = slotNext[s]) out[i++] = slotEndpoint[s];
+        for (int s = head[r]; s >= 0; s = slotNext[s]) out[i++] = slotEndpoint[s];
         return out; // chains are kept oldest-first
     }
 
-    public Change addFlow(int natPort, int lanIp, int lanPort) {
-        natPort &= 0xffff;
-        long ep = endpoint(lanIp, lanPort);
-        int s = find(natPort, ep);
+    /** Visits every mapped port with the endpoint that receives on it (for listings and adoption). */
+    public interface PortVisitor {
+        void visit(Protocol p, int natPort, long receiver);
+    }
+
+    /** Walks all rows; call from the writer thread (or accept a racy snapshot). */
+    public void forEachMapped(PortVisitor v) {
+        for (int r = 0; r < ROWS; r++) {
+            if (head[r] >= 0) v.visit(Protocol.byOrdinal(r >>> 16), r & 0xffff, published.getPlain(r));
+        }
+    }
+
+    public Change addFlow(Protocol p, int natPort, long ep) {
+        int natRow = row(p, natPort);
+        int s = find(natRow, ep);
         if (s >= 0) {
             slotFlows[s]++;
             return Change.REFRESHED;
         }
         s = allocate(ep);
-        boolean first = head[natPort] < 0;
-        append(natPort, s);
+        boolean first = head[natRow] < 0;
+        append(natRow, s);
         if (first) {
             mappedPorts++;
-            published.setRelease(natPort, ep);
+            mappedPerProtocol[p.ordinal()]++;
+            published.setRelease(natRow, ep);
             return Change.MAPPED;
         }
         return Change.CONFLICT;
     }
 
-    public Change removeFlow(int natPort, int lanIp, int lanPort) {
-        natPort &= 0xffff;
-        long ep = endpoint(lanIp, lanPort);
+    public Change removeFlow(Protocol p, int natPort, long ep) {
+        int natRow = row(p, natPort);
         int prev = -1;
-        for (int s = head[natPort]; s >= 0; prev = s, s = slotNext[s]) {
+        for (int s = head[natRow]; s >= 0; prev = s, s = slotNext[s]) {
             if (slotEndpoint[s] != ep) continue;
             if (--slotFlows[s] > 0) return Change.RELEASED;
             int next = slotNext[s];
-            if (prev < 0) head[natPort] = next; else slotNext[prev] = next;
+            if (prev < 0) head[natRow] = next; else slotNext[prev] = next;
             release(s);
-            if (head[natPort] < 0) {
+            if (head[natRow] < 0) {
                 mappedPorts--;
-                published.setRelease(natPort, NONE);
+                mappedPerProtocol[p.ordinal()]--;
+                published.setRelease(natRow, Endpoint.NONE);
                 return Change.UNMAPPED;
             }
-            long winner = slotEndpoint[head[natPort]];
-            if (published.getPlain(natPort) != winner) {
-                published.setRelease(natPort, winner);
+            long winner = slotEndpoint[head[natRow]];
+            if (published.getPlain(natRow) != winner) {
+                published.setRelease(natRow, winner);
                 return Change.MOVED;
             }
             return Change.RELEASED;
@@ -127,34 +141,35 @@ public final class MappingTable {
 
     /** Forgets everything (used before rebuilding from a table dump). */
     public void clear() {
-        for (int p = 0; p < 65536; p++) {
-            if (head[p] >= 0) {
-                for (int s = head[p]; s >= 0; ) {
+        for (int r = 0; r < ROWS; r++) {
+            if (head[r] >= 0) {
+                for (int s = head[r]; s >= 0; ) {
                     int n = slotNext[s];
                     release(s);
                     s = n;
                 }
-                head[p] = -1;
-                published.setRelease(p, NONE);
+                head[r] = -1;
+                published.setRelease(r, Endpoint.NONE);
             }
         }
         mappedPorts = 0;
+        java.util.Arrays.fill(mappedPerProtocol, 0);
     }
 
-    private int find(int natPort, long ep) {
-        for (int s = head[natPort & 0xffff]; s >= 0; s = slotNext[s]) {
+    private int find(int natRow, long ep) {
+        for (int s = head[natRow]; s >= 0; s = slotNext[s]) {
             if (slotEndpoint[s] == ep) return s;
         }
         return -1;
     }
 
-    private void append(int natPort, int s) {
+    private void append(int natRow, int s) {
         // Chains stay in arrival order, so the head is always the oldest live endpoint.
-        if (head[natPort] < 0) {
-            head[natPort] = s;
+        if (head[natRow] < 0) {
+            head[natRow] = s;
             return;
         }
-        int t = head[natPort];
+        int t = head[natRow];
         while (slotNext[t] >= 0) t = slotNext[t];
         slotNext[t] = s;
     }

@@ -31,9 +31,17 @@ public final class BatchReceiver {
     public MemorySegment buffer(int i) { return bufs[i]; }
     public int capacity() { return bufs.length; }
 
-    /** Receives a batch; -1 if nothing arrived within the socket's receive timeout. */
-    public int receive(NetlinkSocket sock) throws NetlinkException {
-        return sock.receiveMany(vec, bufs.length);
+    /** Receives a batch; -1 if nothing arrived within the transport's receive timeout. */
+    public int receive(NetlinkTransport t) throws NetlinkException {
+        return t.receiveMany(this);
+    }
+
+    /** The struct mmsghdr array, for recvmmsg. */
+    MemorySegment vector() { return vec; }
+
+    /** Records the length of datagram {@code i}, for transports that receive one at a time. */
+    public void setLength(int i, int len) {
+        vec.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR + MSGHDR, len);
     }
 
     /** Length of datagram {@code i} of the last batch. */

@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import static org.conenatd.sys.Layouts.*;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -45,8 +47,8 @@ public final class Decoder {
             fail("truncated attribute header at " + pos);
             return false;
         }
-        int len = Short.toUnsignedInt(seg.get(Encoder.U16, pos));
-        int type = Short.toUnsignedInt(seg.get(Encoder.U16, pos + 2));
+        int len = Short.toUnsignedInt(seg.get(U16, pos));
+        int type = Short.toUnsignedInt(seg.get(U16, pos + 2));
         if (len < NLA_HDRLEN || pos + len > end) {
             fail("bad attribute length " + len + " at " + pos);
             return false;
@@ -73,19 +75,19 @@ public final class Decoder {
     }
 
     public int u16be() {
-        return sized(2) ? Short.toUnsignedInt(seg.get(Encoder.U16BE, offset())) : 0;
+        return sized(2) ? Short.toUnsignedInt(seg.get(U16BE, offset())) : 0;
     }
 
     public int u32be() {
-        return sized(4) ? seg.get(Encoder.U32BE, offset()) : 0;
+        return sized(4) ? seg.get(U32BE, offset()) : 0;
     }
 
     public int u32() {
-        return sized(4) ? seg.get(Encoder.U32, offset()) : 0;
+        return sized(4) ? seg.get(U32, offset()) : 0;
     }
 
     public long u64be() {
-        return sized(8) ? seg.get(Encoder.U64BE, offset()) : 0;
+        return sized(8) ? seg.get(U64BE, offset()) : 0;
     }
 
     /** A NUL-terminated (or unterminated) string attribute. */

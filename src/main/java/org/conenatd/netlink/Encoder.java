@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import static org.conenatd.sys.Layouts.*;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -16,12 +18,6 @@ import static org.conenatd.netlink.Netlink.align;
  * padding are filled in by {@link #end} and {@link #endNested}; no I/O happens here.
  */
 public final class Encoder {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;          // host order
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    static final ValueLayout.OfInt U32BE = U32.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfShort U16BE = U16.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfLong U64BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-
     private final MemorySegment buf;
     private int pos;
 

@@ -1,5 +1,9 @@
 package org.conenatd.netlink;
 
+import static org.conenatd.sys.Layouts.*;
+
+import org.conenatd.sys.Errno;
+import org.conenatd.sys.Libc;
 import java.lang.foreign.MemorySegment;
 
 import static org.conenatd.netlink.Netlink.NLMSG_HDRLEN;
@@ -33,7 +37,7 @@ public final class MessageReader {
             error = "truncated message header at " + pos;
             return false;
         }
-        int len = seg.get(Encoder.U32, pos);
+        int len = seg.get(U32, pos);
         if (len < NLMSG_HDRLEN || len > end - pos) {
             error = "bad message length " + Integer.toUnsignedString(len) + " at " + pos;
             return false;
@@ -44,10 +48,10 @@ public final class MessageReader {
         return true;
     }
 
-    public int type() { return Short.toUnsignedInt(seg.get(Encoder.U16, msgStart + 4)); }
-    public int flags() { return Short.toUnsignedInt(seg.get(Encoder.U16, msgStart + 6)); }
-    public int seq() { return seg.get(Encoder.U32, msgStart + 8); }
-    public int portId() { return seg.get(Encoder.U32, msgStart + 12); }
+    public int type() { return Short.toUnsignedInt(seg.get(U16, msgStart + 4)); }
+    public int flags() { return Short.toUnsignedInt(seg.get(U16, msgStart + 6)); }
+    public int seq() { return seg.get(U32, msgStart + 8); }
+    public int portId() { return seg.get(U32, msgStart + 12); }
     public long offset() { return msgStart; }
     public int length() { return msgLen; }
     public long payloadOffset() { return msgStart + NLMSG_HDRLEN; }
@@ -66,19 +70,19 @@ public final class MessageReader {
     }
 
     public int nfFamily() { return Byte.toUnsignedInt(seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, payloadOffset())); }
-    public int nfResId() { return Short.toUnsignedInt(seg.get(Encoder.U16BE, payloadOffset() + 2)); }
+    public int nfResId() { return Short.toUnsignedInt(seg.get(U16BE, payloadOffset() + 2)); }
 
     public boolean isError() { return type() == Netlink.NLMSG_ERROR; }
     public boolean isDone() { return type() == Netlink.NLMSG_DONE; }
 
     /** For NLMSG_ERROR: the (negative) error, 0 for an ACK. */
     public int errorCode() {
-        return payloadLength() >= 4 ? seg.get(Encoder.U32, payloadOffset()) : -Errno.EINVAL;
+        return payloadLength() >= 4 ? seg.get(U32, payloadOffset()) : -Errno.EINVAL;
     }
 
     /** For NLMSG_ERROR: the sequence number of the request it answers (from the echoed header). */
     public int errorRequestSeq() {
-        return payloadLength() >= 4 + NLMSG_HDRLEN ? seg.get(Encoder.U32, payloadOffset() + 4 + 8) : 0;
+        return payloadLength() >= 4 + NLMSG_HDRLEN ? seg.get(U32, payloadOffset() + 4 + 8) : 0;
     }
 
     /** For NLMSG_ERROR with NLM_F_ACK_TLVS: the kernel's extended-ack message, else null. */
@@ -86,7 +90,7 @@ public final class MessageReader {
         if ((flags() & Netlink.NLM_F_ACK_TLVS) == 0 || payloadLength() < 4 + NLMSG_HDRLEN) return null;
         long skip = 4 + NLMSG_HDRLEN;
         if ((flags() & Netlink.NLM_F_CAPPED) == 0) {
-            int origLen = seg.get(Encoder.U32, payloadOffset() + 4);
+            int origLen = seg.get(U32, payloadOffset() + 4);
             if (origLen < NLMSG_HDRLEN) return null;
             skip = 4 + (long) align(origLen);
         }

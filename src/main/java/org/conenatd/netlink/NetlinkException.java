@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import org.conenatd.sys.Errno;
+import org.conenatd.sys.Libc;
 import java.io.IOException;
 
 /**

@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import org.conenatd.sys.Errno;
+import org.conenatd.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -8,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * A netlink socket over libc. Not thread-safe: each thread that talks to the kernel owns its own
  * socket, which also owns the errno capture segment its calls reuse.
  */
-public final class NetlinkSocket implements AutoCloseable {
+public final class NetlinkSocket implements NetlinkTransport {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment callState = Libc.newCallState(arena);
     private final MemorySegment scratch = arena.allocate(16, 8);
@@ -19,8 +21,8 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int fd;
     private final int portId;
     private int seq = (int) (System.nanoTime() & 0x3fffffff) | 1;
-    private final java.util.concurrent.atomic.AtomicBoolean closedFlag = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean closed;
+    /** Set once by {@link #close}; a reader blocked in recv then sees EBADF and returns -1 quietly. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NetlinkSocket(String name, int fd, int portId) {
         this.name = name;
@@ -60,10 +62,12 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    @Override
     public String name() { return name; }
     public int fd() { return fd; }
     public int portId() { return portId; }
 
+    @Override
     public int nextSeq() {
         seq++;
         if (seq == 0) seq = 1;
@@ -110,11 +114,7 @@ public final class NetlinkSocket implements AutoCloseable {
         setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, on ? 1 : 0, "NETLINK_NO_ENOBUFS");
     }
 
-    /** Sends everything the encoder holds (one or many messages) in one datagram. */
-    public void send(Encoder enc) throws NetlinkException {
-        send(enc.buffer(), enc.length());
-    }
-
+    @Override
     public void send(MemorySegment buf, int len) throws NetlinkException {
         while (true) {
             long n = Libc.send(callState, fd, buf, len, 0);
@@ -129,6 +129,7 @@ public final class NetlinkSocket implements AutoCloseable {
      * {@code dontWait}, when nothing is queued). Throws on errors, ENOBUFS included: the caller
      * decides whether lost messages matter.
      */
+    @Override
     public int receive(MemorySegment buf, boolean dontWait) throws NetlinkException {
         while (true) {
             long n = Libc.recv(callState, fd, buf, buf.byteSize(), dontWait ? Libc.MSG_DONTWAIT : 0);
@@ -136,78 +137,27 @@ public final class NetlinkSocket implements AutoCloseable {
             int err = Libc.errno(callState);
             if (err == Errno.EINTR) continue;
             if (err == Errno.EAGAIN) return -1;
-            if (closed) return -1;
+            if (closed.get()) return -1;
             throw new NetlinkException(name + ": recv", err);
         }
     }
 
-    /** Receives the answers to a request. */
-    public interface Handler {
-        void onMessage(MessageReader msg) throws NetlinkException;
-    }
-
-    /**
-     * Sends the request(s) in {@code enc} and reads answers into {@code rbuf} until the ACK, error or
-     * NLMSG_DONE carrying {@code seq}. Data messages with that sequence go to {@code handler};
-     * messages with other sequences (late answers to earlier requests) are skipped.
-     */
-    public void request(Encoder enc, int seq, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
-        send(enc);
-        awaitAnswer(seq, op, rbuf, handler);
-    }
-
-    /** Sends several requests in one datagram and waits for the answer to each, in order. */
-    public void request(Encoder enc, int[] seqs, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
-        send(enc);
-        for (int seq : seqs) awaitAnswer(seq, op, rbuf, handler);
-    }
-
-    private void awaitAnswer(int seq, String op, MemorySegment rbuf, Handler handler) throws NetlinkException {
-        MessageReader m = new MessageReader();
-        boolean interrupted = false;
+    /** One recvmmsg(MSG_WAITFORONE) fills the whole batch. */
+    @Override
+    public int receiveMany(BatchReceiver batch) throws NetlinkException {
         while (true) {
-            int n = receive(rbuf, false);
-            if (n < 0) throw new NetlinkException(op + ": no answer from the kernel", Errno.ETIMEDOUT, null, seq);
-            m.wrap(rbuf, 0, n);
-            while (m.next()) {
-                if (m.seq() != seq) continue;
-                if (m.isError()) {
-                    int code = m.errorCode();
-                    if (code == 0) return;
-                    throw new NetlinkException(op, -code, m.extAck(), seq);
-                }
-                if ((m.flags() & Netlink.NLM_F_DUMP_INTR) != 0) interrupted = true;
-                if (m.isDone()) {
-                    // NLMSG_DONE carries the dump's own result; a dump cut short must not pass for whole
-                    int code = m.payloadLength() >= 4 ? m.errorCode() : 0;
-                    if (code < 0) throw new NetlinkException(op, -code, null, seq);
-                    if (interrupted) throw new NetlinkException(op + ": dump interrupted by table changes", Errno.EAGAIN, null, seq);
-                    return;
-                }
-                if (handler != null) handler.onMessage(m);
-            }
-            if (m.error() != null) throw new NetlinkException(op + ": malformed answer: " + m.error(), Errno.EINVAL, null, seq);
-        }
-    }
-
-    /**
-     * Receives up to {@code vlen} datagrams in one call into the buffers a {@link BatchReceiver}
-     * describes: waits (up to the receive timeout) for the first, takes only what is already
-     * queued after it. Returns the count, or -1 if nothing arrived.
-     */
-    public int receiveMany(MemorySegment msgvec, int vlen) throws NetlinkException {
-        while (true) {
-            int n = Libc.recvmmsg(callState, fd, msgvec, vlen, Libc.MSG_WAITFORONE);
+            int n = Libc.recvmmsg(callState, fd, batch.vector(), batch.capacity(), Libc.MSG_WAITFORONE);
             if (n >= 0) return n;
             int err = Libc.errno(callState);
             if (err == Errno.EINTR) continue;
             if (err == Errno.EAGAIN) return -1;
-            if (closed) return -1;
+            if (closed.get()) return -1;
             throw new NetlinkException(name + ": recvmmsg", err);
         }
     }
 
     /** Waits up to {@code timeoutMs} for data without consuming it; true if a receive would not block. */
+    @Override
     public boolean awaitReadable(int timeoutMs) throws NetlinkException {
         pollfd.set(ValueLayout.JAVA_INT, 0, fd);
         pollfd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
@@ -232,8 +182,7 @@ public final class NetlinkSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closedFlag.compareAndSet(false, true)) return;
-        closed = true;
+        if (!closed.compareAndSet(false, true)) return;
         Libc.close(callState, fd);
     }
 }

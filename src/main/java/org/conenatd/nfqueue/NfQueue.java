@@ -1,32 +1,36 @@
 package org.conenatd.nfqueue;
 
+import static org.conenatd.sys.Layouts.U16BE;
+import static org.conenatd.sys.Layouts.U32BE;
+import static org.conenatd.sys.Libc.AF_INET;
+import static org.conenatd.sys.Libc.AF_UNSPEC;
+
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkRequests;
 import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.netlink.NetlinkTransport;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 import static org.conenatd.netlink.Netlink.*;
 import static org.conenatd.nfqueue.Nfqnl.*;
 
 /**
- * One bound nfnetlink_queue: configuration, packet reception and verdicts. Verdicts are written
- * into a batch and sent together by {@link #flushVerdicts}; everything reuses its buffers.
+ * One bound nfnetlink_queue: binding, configuration and verdicts. Packets are read by the caller
+ * from {@link #transport()} (in batches, see {@link org.conenatd.netlink.BatchReceiver}) and
+ * decoded with {@link QueuedPacket}. Verdicts are written into a batch and sent together by
+ * {@link #flushVerdicts}; everything reuses its buffers.
  */
 public final class NfQueue implements AutoCloseable {
     private static final int MSG_CONFIG = nfnlMsgType(NFNL_SUBSYS_QUEUE, NFQNL_MSG_CONFIG);
     private static final int MSG_VERDICT = nfnlMsgType(NFNL_SUBSYS_QUEUE, NFQNL_MSG_VERDICT);
-    private static final ValueLayout.OfInt U32BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort U16BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final int AF_UNSPEC = 0;
-    private static final int AF_INET = 2;
 
-    private final NetlinkSocket sock;
+    private final NetlinkTransport sock;
     private final int queueNum;
     private final Encoder config;
     private final Encoder verdicts;
@@ -38,7 +42,8 @@ public final class NfQueue implements AutoCloseable {
     private final MessageReader resend = new MessageReader();
     private long verdictSendFailures;
 
-    private NfQueue(NetlinkSocket sock, int queueNum) {
+    /** A queue over a transport that is bound already (or a test's fake). */
+    public NfQueue(NetlinkTransport sock, int queueNum) {
         this.sock = sock;
         this.queueNum = queueNum;
         Arena arena = Arena.ofAuto();
@@ -69,7 +74,7 @@ public final class NfQueue implements AutoCloseable {
             int paramsSeq = s.nextSeq();
             encodeConfigParams(q.config, paramsSeq, queueNum, 0xffff, NFQNL_COPY_PACKET, maxLen,
                     NFQA_CFG_F_FAIL_OPEN, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0);
-            s.request(q.config, new int[] {bindSeq, paramsSeq}, "bind queue " + queueNum, q.cbuf, null);
+            NetlinkRequests.request(s, q.config, new int[] {bindSeq, paramsSeq}, "bind queue " + queueNum, q.cbuf, null);
             return q;
         } catch (NetlinkException e) {
             s.close();
@@ -126,16 +131,12 @@ public final class NfQueue implements AutoCloseable {
         config.reset();
         int seq = sock.nextSeq();
         msg.encode(config, seq);
-        sock.request(config, seq, op, cbuf, null);
+        NetlinkRequests.request(sock, config, seq, op, cbuf, null);
     }
 
     public int queueNum() { return queueNum; }
-    public NetlinkSocket socket() { return sock; }
-
-    /** True if {@code m} is an answer (ACK/error) rather than a packet: errors to verdicts land here. */
-    public static boolean isPacket(MessageReader m) {
-        return m.type() == nfnlMsgType(NFNL_SUBSYS_QUEUE, NFQNL_MSG_PACKET);
-    }
+    /** Where the queue's packets (and the kernel's answers to refused verdicts) arrive. */
+    public NetlinkTransport transport() { return sock; }
 
     /** Adds a verdict to the batch; {@code payload} non-null replaces the packet's contents. */
     public void verdict(int packetId, Verdict v, int mark, boolean setMark, MemorySegment payload, long off, int len)

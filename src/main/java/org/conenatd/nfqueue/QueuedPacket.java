@@ -1,12 +1,13 @@
 package org.conenatd.nfqueue;
 
+import static org.conenatd.sys.Layouts.U16BE;
+
 import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 import static org.conenatd.nfqueue.Nfqnl.*;
 
@@ -15,8 +16,6 @@ import static org.conenatd.nfqueue.Nfqnl.*;
  * receive buffer (no copy).
  */
 public final class QueuedPacket {
-    private static final ValueLayout.OfShort U16BE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private final Decoder d = new Decoder();
     private MemorySegment seg;
     private int queue;
@@ -28,9 +27,19 @@ public final class QueuedPacket {
     private long payloadOffset;
     private int payloadLength;
 
+    private static final int MSG_PACKET = Netlink.nfnlMsgType(Netlink.NFNL_SUBSYS_QUEUE, NFQNL_MSG_PACKET);
+
+    /**
+     * True if {@code m} is a queued packet; false for anything else on a queue socket, such as the
+     * kernel's error answer to a refused verdict.
+     */
+    public static boolean isPacket(MessageReader m) {
+        return m.type() == MSG_PACKET;
+    }
+
     /** Returns false (and leaves the view invalid) if {@code m} is not a well-formed packet message. */
     public boolean decode(MessageReader m) {
-        if (m.type() != Netlink.nfnlMsgType(Netlink.NFNL_SUBSYS_QUEUE, NFQNL_MSG_PACKET)) return false;
+        if (!isPacket(m)) return false;
         seg = m.segment();
         queue = m.payloadLength() >= Netlink.NFGENMSG_LEN ? m.nfResId() : -1;
         boolean header = false;

@@ -1,8 +1,9 @@
 package org.conenatd.packet;
 
+import org.conenatd.sys.Layouts;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -31,9 +32,9 @@ public final class Ipv4UdpView {
         NOT_UDP
     }
 
-    static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfByte U8 = Layouts.U8;
+    static final ValueLayout.OfShort BE16 = Layouts.U16BE;
+    static final ValueLayout.OfInt BE32 = Layouts.U32BE;
 
     // Field offsets, RFC 791 and RFC 768.
     private static final int IP_TOTAL_LENGTH = 2, IP_FLAGS_FRAG = 6, IP_PROTOCOL = 9, IP_CHECKSUM = 10;

@@ -1,7 +1,7 @@
 package org.conenatd.bench;
 
 import org.conenatd.it.Netns;
-import org.conenatd.netlink.Libc;
+import org.conenatd.sys.Libc;
 import org.conenatd.packet.Ipv4UdpView;
 
 import java.lang.foreign.Arena;

@@ -77,7 +77,7 @@ class ConntrackEncodeTest {
     @Test
     void dnatCreateEncodesExactlyTheHandWrittenVector() {
         Encoder e = dirtyEncoder(512);
-        Conntrack.encodeDnatCreate(e, 7, WAN, 3478, NAT, 40000, LAN, 5000, 120);
+        Conntrack.encodeDnatCreate(e, 7, Tuple.IPPROTO_UDP, WAN, 3478, NAT, 40000, LAN, 5000, 120, true);
         assertEquals(DNAT_CREATE, written(e));
         assertEquals(172, e.length());
     }
@@ -141,8 +141,8 @@ class ConntrackEncodeTest {
     @Test
     void dnatCreatesBatchBackToBackInOneBuffer() {
         Encoder e = dirtyEncoder(512);
-        Conntrack.encodeDnatCreate(e, 7, WAN, 3478, NAT, 40000, LAN, 5000, 120);
-        Conntrack.encodeDnatCreate(e, 8, WAN, 3479, NAT, 40001, LAN, 5001, 60);
+        Conntrack.encodeDnatCreate(e, 7, Tuple.IPPROTO_UDP, WAN, 3478, NAT, 40000, LAN, 5000, 120, true);
+        Conntrack.encodeDnatCreate(e, 8, Tuple.IPPROTO_UDP, WAN, 3479, NAT, 40001, LAN, 5001, 60, true);
         assertEquals(344, e.length());
         assertEquals(DNAT_CREATE, written(e).substring(0, 344));
         MessageReader m = new MessageReader().wrap(e.buffer(), 0, e.length());
@@ -159,7 +159,7 @@ class ConntrackEncodeTest {
     @Test
     void highPortsAndAddressesWithTheTopBitSetEncodeUnsigned() {
         Encoder e = dirtyEncoder(512);
-        Conntrack.encodeDnatCreate(e, -1, 0xFFFFFFFE, 65535, NAT, 65534, LAN, 65533, 0x7fffffff);
+        Conntrack.encodeDnatCreate(e, -1, Tuple.IPPROTO_UDP, 0xFFFFFFFE, 65535, NAT, 65534, LAN, 65533, 0x7fffffff, true);
         String hex = written(e);
         assertEquals("ffffffff", hex.substring(16, 24), "seq 0xffffffff");
         assertTrue(hex.contains("08000100" + "fffffffe"));

@@ -22,7 +22,7 @@ import org.conenatd.netlink.Netlink;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Conntrack.decodeEvent / Flow.decode on the kernel's own event bytes (CapturedConntrackVectors). */
+/** Event.decode / Flow.decode on the kernel's own event bytes (CapturedConntrackVectors). */
 class ConntrackEventDecodeTest {
 
     @BeforeAll
@@ -38,7 +38,7 @@ class ConntrackEventDecodeTest {
         MessageReader m = new MessageReader().wrap(seg, 0, seg.byteSize());
         List<Event> out = new ArrayList<>();
         while (m.next()) {
-            Event e = Conntrack.decodeEvent(m);
+            Event e = Event.decode(m);
             if (e != null) out.add(e);
         }
         return out;
@@ -48,7 +48,7 @@ class ConntrackEventDecodeTest {
         MemorySegment seg = segment(hex);
         MessageReader m = new MessageReader().wrap(seg, 0, seg.byteSize());
         assertTrue(m.next(), "one message");
-        Event e = Conntrack.decodeEvent(m);
+        Event e = Event.decode(m);
         assertFalse(m.next());
         assertNull(m.error());
         return e;

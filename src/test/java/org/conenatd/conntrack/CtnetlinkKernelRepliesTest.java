@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import org.conenatd.netlink.Errno;
+import org.conenatd.sys.Errno;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
@@ -59,7 +59,7 @@ class CtnetlinkKernelRepliesTest {
         assertEquals(-Errno.EEXIST, m.errorCode());
         assertEquals(7, m.errorRequestSeq());
         assertNull(m.extAck());
-        NetlinkException e = asException(m, Conntrack.describeDnat(
+        NetlinkException e = asException(m, Conntrack.describeDnat(Tuple.IPPROTO_UDP, 
                 ConntrackEncodeTest.WAN, 3478, ConntrackEncodeTest.NAT, 40000, ConntrackEncodeTest.LAN, 5000));
         assertEquals("create udp 198.51.100.7:3478 -> 203.0.113.1:40000 dnat 10.0.0.2:5000: EEXIST (File exists) [seq 7]",
                 e.getMessage());
@@ -95,7 +95,7 @@ class CtnetlinkKernelRepliesTest {
     void repliesAreNotConntrackEvents() {
         for (String hex : new String[] {CREATE_ACK, CREATE_EEXIST, BAD_TIMEOUT_CAPPED, BAD_TIMEOUT_UNCAPPED}) {
             MessageReader m = single(hex);
-            assertNull(Conntrack.decodeEvent(m));
+            assertNull(Event.decode(m));
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.conenatd.fuzz;
 
+import org.conenatd.conntrack.Event;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -8,7 +9,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import org.conenatd.conntrack.Conntrack;
 import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.nfqueue.QueuedPacket;
@@ -105,7 +105,7 @@ class ParserPropertiesTest {
         while (m.next()) {
             m.errorCode();
             m.extAck();
-            Conntrack.decodeEvent(m);
+            Event.decode(m);
             q.decode(m);
         }
     }

@@ -235,7 +235,7 @@ class FullConeIT {
             h.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
             assertFalse(java.nio.file.Files.exists(pid), "pid file removed on SIGTERM");
             String log = java.nio.file.Files.readString(logFile);
-            assertTrue(log.contains("[>] 203.0.113.23:7003 -> " + NAT_IP), log);
+            assertTrue(log.contains("[>] udp 203.0.113.23:7003 -> " + NAT_IP), log);
             assertTrue(log.contains("conenatd stopped: mappings="), "a last line with the counters: " + log);
         }
     }

@@ -1,6 +1,6 @@
 package org.conenatd.it;
 
-import org.conenatd.netlink.Libc;
+import org.conenatd.sys.Libc;
 
 import java.io.IOException;
 import java.net.DatagramPacket;

@@ -1,6 +1,6 @@
 package org.conenatd.it;
 
-import org.conenatd.netlink.Libc;
+import org.conenatd.sys.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

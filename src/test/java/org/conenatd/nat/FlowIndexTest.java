@@ -38,7 +38,7 @@ class FlowIndexTest {
 
     @Test
     void packKeepsNatPortAndEndpointApart() {
-        long ep = MappingTable.endpoint(0xffffffff, 65535);
+        long ep = Endpoint.of(0xffffffff, 65535);
         long v = FlowIndex.pack(65535, ep);
         assertEquals(65535, FlowIndex.natPort(v));
         assertEquals(ep, FlowIndex.endpoint(v));

@@ -1,116 +1,109 @@
 package org.conenatd.nat;
 
-import org.conenatd.conntrack.Event;
-import org.conenatd.conntrack.Flow;
-import org.conenatd.conntrack.FlowView;
-import org.conenatd.conntrack.Status;
-import org.conenatd.conntrack.Tuple;
 import org.junit.jupiter.api.Test;
 
 import static org.conenatd.packet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** A dump taken while events keep flowing: every interleaving ends with exactly the live flows. */
+/** A snapshot taken while flows keep starting and ending: every interleaving ends with exactly the live flows. */
 class ResyncTest {
-    private static final int NAT = parseAddr("203.0.113.1");
     private static final int LAN = parseAddr("10.0.0.101");
-    private static final int SNAT = Status.IPS_SRC_NAT.mask | Status.IPS_CONFIRMED.mask;
+    private static final Protocol UDP = Protocol.UDP;
 
-    private final FullConeNat nat = new FullConeNat(NAT, new MappingTable(), null);
+    private final FullConeNat nat = new FullConeNat();
 
-    private static Flow flow(int peer, int lanPort, int natPort) {
-        return new Flow(Tuple.udp(LAN, lanPort, 0xc6336400 + peer, 4000), Tuple.udp(0xc6336400 + peer, 4000, NAT, natPort),
-                SNAT, 0, 0, 30, 0);
+    private static MappingFlow flow(int peer, int lanPort, int natPort) {
+        return new MappingFlow(UDP, LAN, lanPort, natPort, 0xc6336400 + peer, 4000);
     }
 
-    private FlowIndex dumpOf(Flow... live) {
-        FlowIndex s = new FlowIndex();
-        for (Flow f : live) nat.collect(new FlowView().set(f), s);
+    private static FlowSnapshot dumpOf(MappingFlow... live) {
+        FlowSnapshot s = new FlowSnapshot();
+        for (MappingFlow f : live) s.add(f);
         return s;
     }
 
-    private void event(Event.Type t, Flow f) {
-        nat.onEvent(new Event(t, f));
+    private long route(int natPort) {
+        return nat.lookup(UDP, natPort);
     }
 
     @Test
     void flowsWhoseEventsWereLostAreAddedAndDeadOnesRemoved() {
-        Flow kept = flow(1, 5000, 12000), lostNew = flow(2, 5001, 12001), lostDestroy = flow(3, 5002, 12002);
-        event(Event.Type.NEW, kept);
-        event(Event.Type.NEW, lostDestroy);
-        // lostNew's NEW and lostDestroy's DESTROY went missing (ENOBUFS)
+        MappingFlow kept = flow(1, 5000, 12000), lostNew = flow(2, 5001, 12001), lostDestroy = flow(3, 5002, 12002);
+        nat.flowStarted(kept);
+        nat.flowStarted(lostDestroy);
+        // lostNew's start and lostDestroy's end went missing (ENOBUFS)
         nat.beginResync();
         FullConeNat.ResyncResult r = nat.finishResync(dumpOf(kept, lostNew));
         assertEquals(new FullConeNat.ResyncResult(1, 1), r);
         assertEquals(2, nat.flowCount());
-        assertEquals(MappingTable.endpoint(LAN, 5001), nat.route(NAT, 12001));
-        assertEquals(MappingTable.NONE, nat.route(NAT, 12002));
+        assertEquals(Endpoint.of(LAN, 5001), route(12001));
+        assertEquals(Endpoint.NONE, route(12002));
     }
 
     @Test
     void aFlowBornDuringTheDumpButMissedByItIsKept() {
         nat.beginResync();
-        FlowIndex dump = dumpOf(); // the dump passed the flow's bucket before it existed
-        Flow young = flow(1, 5000, 12000);
-        event(Event.Type.NEW, young);
+        FlowSnapshot dump = dumpOf(); // the dump passed the flow's bucket before it existed
+        MappingFlow young = flow(1, 5000, 12000);
+        nat.flowStarted(young);
         nat.finishResync(dump);
         assertEquals(1, nat.flowCount());
-        assertEquals(MappingTable.endpoint(LAN, 5000), nat.route(NAT, 12000));
+        assertEquals(Endpoint.of(LAN, 5000), route(12000));
     }
 
     @Test
     void aFlowDumpedAndThenDestroyedDuringTheWindowIsNotResurrected() {
-        Flow f = flow(1, 5000, 12000);
-        event(Event.Type.NEW, f);
+        MappingFlow f = flow(1, 5000, 12000);
+        nat.flowStarted(f);
         nat.beginResync();
-        FlowIndex dump = dumpOf(f);
-        event(Event.Type.DESTROY, f);
+        FlowSnapshot dump = dumpOf(f);
+        nat.flowEnded(f);
         nat.finishResync(dump);
         assertEquals(0, nat.flowCount());
-        assertEquals(MappingTable.NONE, nat.route(NAT, 12000));
+        assertEquals(Endpoint.NONE, route(12000));
     }
 
     @Test
     void aFlowWhoseNewEventAndDumpBothArriveCountsOnce() {
-        Flow f = flow(1, 5000, 12000);
+        MappingFlow f = flow(1, 5000, 12000);
         nat.beginResync();
-        FlowIndex dump = dumpOf(f);
-        event(Event.Type.NEW, f);
+        FlowSnapshot dump = dumpOf(f);
+        nat.flowStarted(f);
         nat.finishResync(dump);
         assertEquals(1, nat.flowCount());
-        assertEquals(1, nat.table().flows(12000, MappingTable.endpoint(LAN, 5000)));
-        event(Event.Type.DESTROY, f);
-        assertEquals(MappingTable.NONE, nat.route(NAT, 12000), "one DESTROY ends it: never double-counted");
+        assertEquals(1, nat.table().flows(UDP, 12000, Endpoint.of(LAN, 5000)));
+        nat.flowEnded(f);
+        assertEquals(Endpoint.NONE, route(12000), "one end ends it: never double-counted");
     }
 
     @Test
     void aReplyTupleReusedByAnotherEndpointWhileEventsWereLostIsReplaced() {
-        Flow before = flow(1, 5000, 12000), after = flow(1, 5009, 12000); // same peer and nat-port, new LAN port
-        event(Event.Type.NEW, before);
+        MappingFlow before = flow(1, 5000, 12000), after = flow(1, 5009, 12000); // same peer and nat-port, new LAN port
+        nat.flowStarted(before);
         nat.beginResync();
         nat.finishResync(dumpOf(after));
         assertEquals(1, nat.flowCount());
-        assertEquals(MappingTable.endpoint(LAN, 5009), nat.route(NAT, 12000));
+        assertEquals(Endpoint.of(LAN, 5009), route(12000));
     }
 
     @Test
     void aNewEventForAReplyTupleHeldByAnotherEndpointMovesIt() {
-        Flow before = flow(1, 5000, 12000), after = flow(1, 5009, 12000);
-        event(Event.Type.NEW, before);
-        event(Event.Type.NEW, after); // before's DESTROY was lost
+        MappingFlow before = flow(1, 5000, 12000), after = flow(1, 5009, 12000);
+        nat.flowStarted(before);
+        nat.flowStarted(after); // before's end was lost
         assertEquals(1, nat.flowCount());
-        assertEquals(MappingTable.endpoint(LAN, 5009), nat.route(NAT, 12000));
-        assertEquals(0, nat.table().flows(12000, MappingTable.endpoint(LAN, 5000)));
+        assertEquals(Endpoint.of(LAN, 5009), route(12000));
+        assertEquals(0, nat.table().flows(UDP, 12000, Endpoint.of(LAN, 5000)));
     }
 
     @Test
     void anAbortedResyncLeavesTheTableAsEventsMadeIt() {
-        Flow f = flow(1, 5000, 12000);
-        event(Event.Type.NEW, f);
+        MappingFlow f = flow(1, 5000, 12000);
+        nat.flowStarted(f);
         nat.beginResync();
         nat.abortResync(); // the dump failed
         assertEquals(1, nat.flowCount());
-        assertEquals(MappingTable.endpoint(LAN, 5000), nat.route(NAT, 12000));
+        assertEquals(Endpoint.of(LAN, 5000), route(12000));
         assertThrows(IllegalStateException.class, () -> nat.finishResync(dumpOf()), "the window is closed");
         nat.beginResync();
         nat.finishResync(dumpOf(f));
@@ -118,12 +111,14 @@ class ResyncTest {
     }
 
     @Test
-    void ownDnatEntriesInTheDumpAreNotMappings() {
-        Flow ours = new Flow(Tuple.udp(0xc6336401, 4000, NAT, 12000), Tuple.udp(LAN, 5000, 0xc6336401, 4000),
-                SNAT | Status.IPS_DST_NAT.mask, 0, 0, 30, 0);
+    void eachProtocolIsReconciledOnItsOwn() {
+        MappingFlow udp = flow(1, 5000, 12000);
+        MappingFlow tcp = new MappingFlow(Protocol.TCP, LAN, 6000, 12000, 0xc6336401, 4000); // same peer and port
+        nat.flowStarted(udp);
         nat.beginResync();
-        nat.finishResync(dumpOf(ours));
-        assertEquals(0, nat.flowCount());
-        assertEquals(MappingTable.NONE, nat.route(NAT, 12000));
+        nat.finishResync(dumpOf(udp, tcp));
+        assertEquals(2, nat.flowCount());
+        assertEquals(Endpoint.of(LAN, 5000), route(12000));
+        assertEquals(Endpoint.of(LAN, 6000), nat.lookup(Protocol.TCP, 12000));
     }
 }

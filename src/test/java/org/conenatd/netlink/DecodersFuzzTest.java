@@ -12,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import org.conenatd.conntrack.CapturedConntrackVectors;
-import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.Event;
 import org.conenatd.conntrack.Tuple;
 import org.conenatd.nfqueue.NfQueueVectors;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * 100,000 random and mutated datagrams (fixed seed) through everything that reads kernel bytes:
- * MessageReader (incl. errorCode / errorRequestSeq / extAck), Conntrack.decodeEvent,
+ * MessageReader (incl. errorCode / errorRequestSeq / extAck), Event.decode,
  * QueuedPacket.decode, and a recursive Decoder walk calling every accessor. None may throw. Each
  * datagram sits in a segment of exactly its size, so any read past the end would throw
  * IndexOutOfBoundsException rather than go unnoticed.
@@ -121,7 +120,7 @@ class DecodersFuzzTest {
                 reader.errorRequestSeq();
                 if (reader.extAck() != null) extAcks++;
             }
-            Event e = Conntrack.decodeEvent(reader);
+            Event e = Event.decode(reader);
             if (e != null) {
                 events++;
                 checkTuple(e.flow().orig());

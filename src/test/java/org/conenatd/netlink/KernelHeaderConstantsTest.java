@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import org.conenatd.sys.Errno;
+import org.conenatd.sys.Libc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,5 +1,7 @@
 package org.conenatd.netlink;
 
+import org.conenatd.sys.Errno;
+import org.conenatd.sys.Libc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -213,7 +213,7 @@ class NfQueueEncodingTest {
         for (int[] w : expect) {
             assertTrue(m.next());
             assertEquals(MSG_VERDICT, m.type());
-            assertFalse(NfQueue.isPacket(m));
+            assertFalse(QueuedPacket.isPacket(m));
             assertEquals(7, m.nfResId());
             m.nfAttributes(d);
             assertVerdictHdr(d, w[0], w[1]);
@@ -339,7 +339,7 @@ class NfQueueEncodingTest {
                 {"2400000002000001650000006e4300000000000038000000020305006500000000000000", "101"}}) {
             MessageReader m = firstMessage(ack[0]);
             assertTrue(m.isError());
-            assertFalse(NfQueue.isPacket(m));
+            assertFalse(QueuedPacket.isPacket(m));
             assertEquals(0, m.errorCode());
             assertEquals(Integer.parseInt(ack[1]), m.seq());
             assertEquals(Integer.parseInt(ack[1]), m.errorRequestSeq());

@@ -49,7 +49,7 @@ class QueuedPacketDecodeTest {
     @Test
     void handBuiltPacketDecodesToEveryField() {
         MessageReader m = single(HAND_PACKET);
-        assertTrue(NfQueue.isPacket(m));
+        assertTrue(QueuedPacket.isPacket(m));
         assertTrue(p.decode(m));
         assertEquals(300, p.queue());
         assertEquals(258, p.id());
@@ -156,7 +156,7 @@ class QueuedPacketDecodeTest {
         for (String type : new String[] {"0103", "0203", "0001", "0200"}) { // verdict, config, ct NEW, NLMSG_ERROR
             String msg = HAND_PACKET.substring(0, 8) + type + HAND_PACKET.substring(12);
             MessageReader m = single(msg);
-            assertFalse(NfQueue.isPacket(m), type);
+            assertFalse(QueuedPacket.isPacket(m), type);
             assertFalse(p.decode(m), type);
         }
     }

@@ -113,7 +113,7 @@ public class CodecBench {
         eventMsg = c.buffer();
         eventLen = c.length();
         reader.wrap(eventMsg, 0, eventLen);
-        Event ev = reader.next() ? Conntrack.decodeEvent(reader) : null;
+        Event ev = reader.next() ? Event.decode(reader) : null;
         Flow f = ev == null ? null : ev.flow();
         if (f == null || ev.type() != Event.Type.NEW || f.reply().dstPort() != Packets.NAT_PORT
                 || f.orig().src() != Packets.LAN_IP || f.mark() != FWMARK || f.timeout() != 30) {
@@ -125,8 +125,8 @@ public class CodecBench {
     @Benchmark
     public void encodeDnatCreate(Blackhole bh) {
         enc.reset();
-        Conntrack.encodeDnatCreate(enc, seq++, Packets.PEER_IP, Packets.PEER_PORT, Packets.NAT_IP, Packets.NAT_PORT,
-                Packets.LAN_IP, Packets.LAN_PORT, 120);
+        Conntrack.encodeDnatCreate(enc, seq++, 17, Packets.PEER_IP, Packets.PEER_PORT, Packets.NAT_IP, Packets.NAT_PORT,
+                Packets.LAN_IP, Packets.LAN_PORT, 120, false);
         bh.consume(enc.length());
     }
 
@@ -148,12 +148,12 @@ public class CodecBench {
         bh.consume(pkt.payloadOffset());
     }
 
-    /** MessageReader + Conntrack.decodeEvent of one NEW event: allocates the Event, Flow and Tuples. */
+    /** MessageReader + Event.decode of one NEW event: allocates the Event, Flow and Tuples. */
     @Benchmark
     public void decodeConntrackEvent(Blackhole bh) {
         reader.wrap(eventMsg, 0, eventLen);
         reader.next();
-        bh.consume(Conntrack.decodeEvent(reader));
+        bh.consume(Event.decode(reader));
     }
 
     private final org.conenatd.conntrack.FlowView view = new org.conenatd.conntrack.FlowView();

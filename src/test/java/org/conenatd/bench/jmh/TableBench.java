@@ -1,7 +1,9 @@
 package org.conenatd.bench.jmh;
 
 import org.conenatd.nat.FlowIndex;
+import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.MappingTable;
+import org.conenatd.nat.Protocol;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -64,10 +66,10 @@ public class TableBench {
             for (int i = 0; i < MAPPED_PORTS; i++) {
                 int lanIp = 0x0A000000 | (2 + i % 250);  // 10.0.0.2 .. 10.0.0.251
                 int lanPort = 1024 + i / 250;
-                if (table.addFlow(ports[i], lanIp, lanPort) != MappingTable.Change.MAPPED) {
+                if (table.addFlow(Protocol.UDP, ports[i], Endpoint.of(lanIp, lanPort)) != MappingTable.Change.MAPPED) {
                     throw new IllegalStateException("port " + ports[i] + " mapped twice");
                 }
-                map.put(ports[i], MappingTable.endpoint(lanIp, lanPort));
+                map.put(ports[i], Endpoint.of(lanIp, lanPort));
             }
             if (table.mappedPorts() != MAPPED_PORTS || map.size() != MAPPED_PORTS) throw new IllegalStateException();
             for (int i = 0; i < PROBES; i++) probes[i] = r.nextInt(65536);
@@ -93,7 +95,7 @@ public class TableBench {
             for (int n = 0; n < FLOWS; ) {
                 int natPort = 1024 + r.nextInt(65536 - 1024);
                 long k = FlowIndex.key(r.nextInt(), 1 + r.nextInt(65535), natPort);
-                long v = FlowIndex.pack(natPort, MappingTable.endpoint(0x0A000000 | r.nextInt(1 << 16), 1024 + r.nextInt(60000)));
+                long v = FlowIndex.pack(natPort, Endpoint.of(0x0A000000 | r.nextInt(1 << 16), 1024 + r.nextInt(60000)));
                 if (index.add(k, v)) keys[n++] = k;
             }
             if (index.size() != FLOWS) throw new IllegalStateException();
@@ -112,22 +114,22 @@ public class TableBench {
     /** The packet path's question: where does unsolicited traffic to this nat-port go? 0 B/op. */
     @Benchmark
     public void mappingLookup(Mappings s, Blackhole bh) {
-        bh.consume(s.table.lookup(s.nextPort()));
+        bh.consume(s.table.lookup(Protocol.UDP, s.nextPort()));
     }
 
     /** Baseline: the same content in a HashMap<Integer, Long>. */
     @Benchmark
     public void hashMapLookup(Mappings s, Blackhole bh) {
         Long ep = s.map.get(s.nextPort());
-        bh.consume(ep == null ? MappingTable.NONE : ep.longValue());
+        bh.consume(ep == null ? Endpoint.NONE : ep.longValue());
     }
 
     /** A flow of an endpoint the port does not have, then its end: CONFLICT/RELEASED or MAPPED/UNMAPPED. 0 B/op. */
     @Benchmark
     public void mappingAddRemoveFlow(Mappings s, Blackhole bh) {
         int port = s.nextPort();
-        bh.consume(s.table.addFlow(port, OTHER_IP, OTHER_PORT));
-        bh.consume(s.table.removeFlow(port, OTHER_IP, OTHER_PORT));
+        bh.consume(s.table.addFlow(Protocol.UDP, port, Endpoint.of(OTHER_IP, OTHER_PORT)));
+        bh.consume(s.table.removeFlow(Protocol.UDP, port, Endpoint.of(OTHER_IP, OTHER_PORT)));
     }
 
     /** A hit among 100,000 live flows. 0 B/op. */

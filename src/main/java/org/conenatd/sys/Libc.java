@@ -1,4 +1,4 @@
-package org.conenatd.netlink;
+package org.conenatd.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Libc {
     private Libc() {}
 
+    public static final int AF_UNSPEC = 0;
     public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_NETLINK = 16;

@@ -1,4 +1,4 @@
-package org.conenatd.daemon;
+package org.conenatd.ops;
 
 /** A start-up problem the operator can fix; its message is printed as one line, no stack trace. */
 public final class StartupException extends Exception {

@@ -1,11 +1,5 @@
-package org.conenatd.daemon;
+package org.conenatd.ops;
 
-import org.conenatd.netlink.Libc;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 
@@ -18,15 +12,11 @@ public final class Log {
     public enum Level { QUIET, INFO, DEBUG }
 
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
-    private static final int LOG_DAEMON = 3 << 3;
 
     private final Level level;
     private final boolean syslog;
     private final int perSecond;
-    private final Arena arena = Arena.ofShared();
-    private int syslogFd = -1;
-    private MemorySegment callState;
-    private MemorySegment sbuf;
+    private final Syslog syslogSocket;
     private long windowStart;
     private int windowCount;
     private long suppressed;
@@ -43,12 +33,12 @@ public final class Log {
         this.syslog = syslog && file == null;
         this.perSecond = perSecond;
         this.file = file;
-        if (this.syslog) openSyslog();
+        this.syslogSocket = this.syslog ? new Syslog() : null;
     }
 
     /** False when running detached with neither syslog nor a log file: nothing would be seen. */
     public boolean hasOutput() {
-        return file != null || !syslog || syslogFd >= 0;
+        return file != null || !syslog || syslogSocket.connected();
     }
 
     public Level level() { return level; }
@@ -94,38 +84,10 @@ public final class Log {
     }
 
     private synchronized void write(int severity, String msg) {
-        if (syslogFd >= 0) {
-            byte[] b = ("<" + (LOG_DAEMON | severity) + ">conenatd[" + ProcessHandle.current().pid() + "]: " + msg)
-                    .getBytes(StandardCharsets.UTF_8);
-            int n = (int) Math.min(b.length, sbuf.byteSize());
-            MemorySegment.copy(b, 0, sbuf, ValueLayout.JAVA_BYTE, 0, n);
-            if (Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT) < 0) {
-                // syslogd restarted (ECONNREFUSED/ENOTCONN): reconnect once and retry
-                Libc.close(callState, syslogFd);
-                syslogFd = -1;
-                openSyslog();
-                if (syslogFd >= 0) Libc.send(callState, syslogFd, sbuf, n, Libc.MSG_DONTWAIT);
-            }
+        if (syslog) {
+            syslogSocket.send(severity, msg);
             return;
         }
-        if (syslog) return; // daemon without syslog: nowhere to write
         (file != null ? file : System.err).println(LocalDateTime.now().format(TS) + " " + msg);
-    }
-
-    private void openSyslog() {
-        if (callState == null) {
-            callState = Libc.newCallState(arena);
-            sbuf = arena.allocate(4096);
-        }
-        int fd = Libc.socket(callState, Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0) return;
-        MemorySegment sa = arena.allocate(110); // sockaddr_un
-        sa.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_UNIX);
-        sa.setString(2, "/dev/log");
-        if (Libc.connect(callState, fd, sa, 110) < 0) {
-            Libc.close(callState, fd);
-            return;
-        }
-        syslogFd = fd;
     }
 }

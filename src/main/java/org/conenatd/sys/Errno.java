@@ -1,4 +1,4 @@
-package org.conenatd.netlink;
+package org.conenatd.sys;
 
 /** The errno values the daemon reacts to, numbered as in asm-generic/errno-base.h and errno.h. */
 public final class Errno {

@@ -1,0 +1,96 @@
+package org.conenatd.daemon;
+
+import org.conenatd.conntrack.Conntrack;
+import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.nat.FlowSnapshot;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.ops.Counters;
+import org.conenatd.ops.Log;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Reconciles the core with a dump of the conntrack table while events keep being applied and the
+ * data plane keeps serving: at start, and on its own thread whenever events were lost.
+ */
+final class Resync implements Runnable {
+    private final Conntrack dumper;
+    private final EventLoop events;
+    private final FullConeNat nat;
+    private final MappingFlows mappingFlows;
+    private final Log log;
+    private final LongAdder resyncs;
+    private final Semaphore wanted = new Semaphore(0);
+    private final Backoff backoff = new Backoff(1000, 30_000);
+    private volatile boolean running = true;
+    private volatile String last = "never";
+
+    Resync(Conntrack dumper, EventLoop events, FullConeNat nat, MappingFlows mappingFlows, Log log, Counters counters) {
+        this.dumper = dumper;
+        this.events = events;
+        this.nat = nat;
+        this.mappingFlows = mappingFlows;
+        this.log = log;
+        this.resyncs = counters.counter("resyncs", "Reconciliations of the mapping table with a conntrack dump.");
+    }
+
+    /** Asks for a resync; any number of requests before it runs are answered by one dump. */
+    void request() {
+        wanted.release();
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    /** What the last resync found, for status. */
+    String last() { return last; }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                if (!wanted.tryAcquire(500, TimeUnit.MILLISECONDS)) continue;
+            } catch (InterruptedException e) {
+                return;
+            }
+            wanted.drainPermits(); // one dump answers every overrun so far
+            if (!running) return;
+            if (once("after event loss")) backoff.reset();
+            else backoff.sleep();
+        }
+    }
+
+    /** One dump and reconcile; false (and a retry requested) if the dump failed. */
+    boolean once(String why) {
+        events.locked(nat::beginResync);
+        FlowSnapshot snapshot = new FlowSnapshot(nat.flowCount());
+        int[] total = new int[1];
+        long t0 = System.nanoTime();
+        try {
+            dumper.dump(f -> {
+                total[0]++;
+                mappingFlows.collect(f, snapshot);
+            });
+        } catch (NetlinkException e) {
+            log.error("[!] resync (" + why + "): " + e.getMessage());
+            events.locked(nat::abortResync);
+            request();
+            return false;
+        }
+        FullConeNat.ResyncResult[] r = new FullConeNat.ResyncResult[1];
+        events.locked(() -> {
+            events.drainAll(); // apply everything emitted before the reconcile
+            r[0] = nat.finishResync(snapshot);
+        });
+        resyncs.increment();
+        last = "(" + why + "): " + total[0] + " conntrack entries, " + snapshot.size() + " mapping flows, "
+                + nat.table().mappedPorts() + " mapped ports; +" + r[0].added() + " -" + r[0].removed()
+                + " flows reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+        log.info("[*] resync " + last);
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+package org.conenatd.dataplane;
+
+import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.ops.StartupException;
+
+/**
+ * The seam a data plane plugs into. The core ({@link org.conenatd.nat.FullConeNat}) learns mappings
+ * from conntrack and tells its listeners; a data plane makes the kernel act on them:
+ * <ul>
+ *   <li>{@code seed}: the original design. An NFQUEUE rule hands over unsolicited first packets;
+ *       the plane creates their DNAT conntrack entries and lets them through.</li>
+ *   <li>{@code nft} (kernel mode): the plane keeps nftables maps, so the kernel DNATs by itself.</li>
+ * </ul>
+ * The daemon calls {@link #start} once, after the event subscription is open and before the first
+ * resync, and {@link #stop} once at the end.
+ */
+public interface DataPlane {
+
+    /** Short name for logs and status: "seed", "nft". */
+    String name();
+
+    /** Which conntrack entries count as mapping flows under this plane. */
+    MappingFlows mappingFlows();
+
+    /**
+     * Opens sockets, installs rules and starts the plane's threads. On failure nothing is left
+     * behind and the message is fit for the operator.
+     */
+    void start(PlaneContext context) throws StartupException;
+
+    /** What the ready line says about this plane ("nat 203.0.113.1, queue 1000, fwmark 2000"). */
+    String describe();
+
+    /** Stops the threads, unbinds and removes what {@link #start} installed. Idempotent. */
+    void stop();
+}
