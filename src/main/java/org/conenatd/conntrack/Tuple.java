@@ -18,10 +18,6 @@ public record Tuple(int proto, int src, int dst, int srcPort, int dstPort) {
         return new Tuple(IPPROTO_UDP, src, dst, srcPort, dstPort);
     }
 
-    public Tuple inverse() {
-        return new Tuple(proto, dst, src, dstPort, srcPort);
-    }
-
     public void encode(Encoder e, int attrType) {
         encode(e, attrType, proto, src, srcPort, dst, dstPort);
     }

@@ -40,7 +40,6 @@ public final class NfQueue implements AutoCloseable {
     private static final int SEND_BUFFER = 1 << 20;
     private static final int MAX_BATCH_BYTES = 256 * 1024;
     private final MessageReader resend = new MessageReader();
-    private long verdictSendFailures;
 
     /** A queue over a transport that is bound already (or a test's fake). */
     public NfQueue(NetlinkTransport sock, int queueNum) {
@@ -146,8 +145,6 @@ public final class NfQueue implements AutoCloseable {
         pendingVerdicts++;
     }
 
-    public int pendingVerdicts() { return pendingVerdicts; }
-
     /**
      * Sends the batch. If the kernel refuses it as a whole, every verdict is sent on its own, so
      * one bad message never leaves the others' packets waiting in the kernel forever.
@@ -163,7 +160,6 @@ public final class NfQueue implements AutoCloseable {
                 try {
                     sock.send(verdicts.buffer().asSlice(resend.offset()), resend.length());
                 } catch (NetlinkException one) {
-                    verdictSendFailures++;
                     last = one;
                 }
             }
@@ -173,9 +169,6 @@ public final class NfQueue implements AutoCloseable {
             pendingVerdicts = 0;
         }
     }
-
-    /** Verdicts the kernel would not take even one by one. */
-    public long verdictSendFailures() { return verdictSendFailures; }
 
     /** Unbinds the queue so the kernel stops queueing to us (packets then take the bypass or drop). */
     public void unbind() throws NetlinkException {

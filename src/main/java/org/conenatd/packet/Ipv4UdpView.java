@@ -162,15 +162,6 @@ public final class Ipv4UdpView {
         return c == 0 ? 0xFFFF : c;
     }
 
-    /** True iff {@link #wrap} classifies the bytes as UDP and both checksums verify (a UDP checksum of 0 counts as valid). */
-    public static boolean checksumsValid(MemorySegment seg, long off, int len) {
-        Ipv4UdpView v = new Ipv4UdpView();
-        if (v.wrap(seg, off, len) != Classification.UDP) return false;
-        if (ipv4HeaderChecksum(seg, off, v.ihlBytes) != u16(seg, off + IP_CHECKSUM)) return false;
-        int stored = v.udpChecksum();
-        return stored == 0 || stored == udpChecksum(seg, off);
-    }
-
     /** Plain sum of big-endian 16-bit words; an odd last byte is padded with zero (RFC 768). */
     private static long sum16(MemorySegment seg, long off, int len) {
         long sum = 0;

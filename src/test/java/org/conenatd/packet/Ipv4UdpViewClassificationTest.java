@@ -50,7 +50,7 @@ class Ipv4UdpViewClassificationTest {
         MemorySegment seg = inBuffer(DNAT_EVEN_BEFORE, OFF, 100);
         assertEquals(UDP, view.wrap(seg, OFF, 142));
         assertEquals(42, view.totalLength());
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, 142));
+        assertTrue(Checksums.valid(seg, OFF, 142));
     }
 
     @Test

@@ -29,7 +29,7 @@ class Ipv4UdpViewTest {
     private static void assertChecksumsRecomputed(MemorySegment seg, Ipv4UdpView v) {
         assertEquals(Ipv4UdpView.ipv4HeaderChecksum(seg, OFF, v.headerLength()), u16(seg, OFF + 10), "IP header checksum");
         assertEquals(Ipv4UdpView.udpChecksum(seg, OFF), v.udpChecksum(), "UDP checksum");
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, v.totalLength()));
+        assertTrue(Checksums.valid(seg, OFF, v.totalLength()));
     }
 
     @Test
@@ -80,7 +80,7 @@ class Ipv4UdpViewTest {
         set16(seg, OFF + 10, Ipv4UdpView.ipv4HeaderChecksum(seg, OFF, 20));
         assertEquals(UDP, view.wrap(seg, OFF, whole.length));
         assertEquals(0xedcc, Ipv4UdpView.udpChecksum(seg, OFF));
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, whole.length));
+        assertTrue(Checksums.valid(seg, OFF, whole.length));
     }
 
     static final String[][] DNAT_PAIRS = {{DNAT_EVEN_BEFORE, DNAT_EVEN_AFTER}, {DNAT_ODD_BEFORE, DNAT_ODD_AFTER}};
@@ -147,13 +147,13 @@ class Ipv4UdpViewTest {
         set16(seg, OFF + 26, 0);
         assertEquals(UDP, view.wrap(seg, OFF, 34));
         assertEquals(0, view.udpChecksum());
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, 34));
+        assertTrue(Checksums.valid(seg, OFF, 34));
 
         view.rewriteDestination(0xC63364C8, 53);
 
         assertEquals(0, view.udpChecksum());
         assertEquals(Ipv4UdpView.ipv4HeaderChecksum(seg, OFF, 20), u16(seg, OFF + 10));
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, 34));
+        assertTrue(Checksums.valid(seg, OFF, 34));
     }
 
     @Test
@@ -178,7 +178,7 @@ class Ipv4UdpViewTest {
         assertEquals(0xFFFF, view.udpChecksum());
         // udpChecksum() only returns 0xFFFF for a computed 0 (a computed 0xFFFF needs all-zero data).
         assertEquals(0xFFFF, Ipv4UdpView.udpChecksum(seg, OFF));
-        assertTrue(Ipv4UdpView.checksumsValid(seg, OFF, len));
+        assertTrue(Checksums.valid(seg, OFF, len));
 
         // And 0xFFFF as the old value updates correctly too.
         view.rewriteDestination(PUBLIC_ADDR, 5000);

@@ -62,7 +62,7 @@ public class ChecksumBench {
 
     @TearDown(Level.Trial)
     public void verify() {
-        if (!Ipv4UdpView.checksumsValid(buf, OFF, size)) {
+        if (!org.conenatd.packet.Checksums.valid(buf, OFF, size)) {
             throw new IllegalStateException("packet checksums broken after the benchmark");
         }
         int dst = buf.get(BE32, OFF + IP_DST);

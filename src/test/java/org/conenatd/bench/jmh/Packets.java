@@ -44,6 +44,6 @@ final class Packets {
         for (long i = udp + 8; i < off + totalLength; i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
         seg.set(BE16, off + 10, (short) Ipv4UdpView.ipv4HeaderChecksum(seg, off, 20));
         seg.set(BE16, udp + 6, (short) Ipv4UdpView.udpChecksum(seg, off));
-        if (!Ipv4UdpView.checksumsValid(seg, off, totalLength)) throw new IllegalStateException("bad test packet");
+        if (!org.conenatd.packet.Checksums.valid(seg, off, totalLength)) throw new IllegalStateException("bad test packet");
     }
 }
