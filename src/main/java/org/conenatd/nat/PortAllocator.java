@@ -1,0 +1,174 @@
+package org.conenatd.nat;
+
+import java.util.Arrays;
+
+/**
+ * Endpoint-independent port allocation (RFC 4787 REQ-1, REQ-3) for one protocol: every LAN endpoint
+ * gets one public port, kept while the endpoint has live flows and for a hold time after the last
+ * one ends (REQ-5/6), and no two endpoints ever share a port.
+ *
+ * <p>A new endpoint keeps its own source port when that port is in the pool and free (port
+ * preservation); otherwise it takes the next free port of the pool, round-robin, so a port just
+ * released is the last to be handed out again. "Free" also asks a {@link PortUse} whether anything
+ * else holds the port (the router's own sockets, live flows of other endpoints).
+ *
+ * <p>Plain values, no clock of its own: times are passed in (nanoseconds, any origin). Not
+ * thread-safe; the data plane serialises calls.
+ */
+public final class PortAllocator {
+    /** Says whether something other than this allocator holds a port right now. */
+    @FunctionalInterface
+    public interface PortUse {
+        boolean inUse(int port);
+
+        PortUse NONE = port -> false;
+    }
+
+    /** Told when a mapping's hold time ran out and its port went back to the pool. */
+    @FunctionalInterface
+    public interface Expiry {
+        void expired(int port, long endpoint);
+    }
+
+    private static final long LIVE = Long.MAX_VALUE;
+
+    private final Protocol protocol;
+    private final int first, last;
+    private final long[] owner = new long[65536];        // port -> endpoint, or Endpoint.NONE
+    private final long[] expiresAt = new long[65536];    // port -> deadline, LIVE while flows live
+    private final FlowIndex byEndpoint = new FlowIndex(); // endpoint + 1 -> port (key 0 is reserved)
+    private int cursor;
+    private int allocated;
+    private int holding; // allocated ports whose flows all ended
+
+    public PortAllocator(Protocol protocol, int first, int last) {
+        if (first < 1 || last > 65535 || first > last) {
+            throw new IllegalArgumentException("port range " + first + "-" + last + " is empty or out of 1-65535");
+        }
+        this.protocol = protocol;
+        this.first = first;
+        this.last = last;
+        this.cursor = first;
+        Arrays.fill(owner, Endpoint.NONE);
+    }
+
+    public Protocol protocol() { return protocol; }
+    public int first() { return first; }
+    public int last() { return last; }
+    public int allocated() { return allocated; }
+    public int holding() { return holding; }
+    public int poolSize() { return last - first + 1; }
+
+    /** The endpoint's port, or -1. */
+    public int portOf(long endpoint) {
+        long p = byEndpoint.get(endpoint + 1);
+        return p < 0 ? -1 : (int) p;
+    }
+
+    /** The port's endpoint, or {@link Endpoint#NONE}. */
+    public long ownerOf(int port) {
+        return owner[port & 0xffff];
+    }
+
+    /**
+     * The endpoint's port, allocating one if it has none; -1 if the pool is exhausted. A new
+     * allocation starts live: its expiry waits for {@link #flowsEnded}.
+     */
+    public int allocate(long endpoint, PortUse use) {
+        int known = portOf(endpoint);
+        if (known >= 0) return known;
+        int wanted = Endpoint.port(endpoint);
+        int port = wanted >= first && wanted <= last && free(wanted, use) ? wanted : nextFree(use);
+        if (port < 0) return -1;
+        take(port, endpoint);
+        return port;
+    }
+
+    /** Records a mapping made elsewhere (adopted from the kernel at restart). False if the port or endpoint is taken. */
+    public boolean adopt(long endpoint, int port) {
+        if (port < 1 || port > 65535 || owner[port] != Endpoint.NONE || portOf(endpoint) >= 0) return false;
+        take(port, endpoint);
+        return true;
+    }
+
+    private void take(int port, long endpoint) {
+        owner[port] = endpoint;
+        expiresAt[port] = LIVE;
+        byEndpoint.add(endpoint + 1, port);
+        allocated++;
+    }
+
+    private boolean free(int port, PortUse use) {
+        return owner[port] == Endpoint.NONE && !use.inUse(port);
+    }
+
+    private int nextFree(PortUse use) {
+        int n = poolSize();
+        for (int i = 0; i < n; i++) {
+            int p = cursor;
+            cursor = cursor == last ? first : cursor + 1;
+            if (free(p, use)) return p;
+        }
+        return -1;
+    }
+
+    /** The endpoint's last flow on its port ended: the mapping is held until {@code now + holdNanos}. */
+    public void flowsEnded(int port, long endpoint, long now, long holdNanos) {
+        port &= 0xffff;
+        if (owner[port] != endpoint || expiresAt[port] != LIVE) return;
+        expiresAt[port] = now + holdNanos;
+        holding++;
+    }
+
+    /** A flow of the endpoint started on its port: the mapping is live again, whatever its hold. */
+    public void flowStarted(int port, long endpoint) {
+        port &= 0xffff;
+        if (owner[port] != endpoint || expiresAt[port] == LIVE) return;
+        expiresAt[port] = LIVE;
+        holding--;
+    }
+
+    /** True if the mapping of {@code port} is held (no live flow) rather than live. */
+    public boolean isHeld(int port) {
+        return owner[port & 0xffff] != Endpoint.NONE && expiresAt[port & 0xffff] != LIVE;
+    }
+
+    /**
+     * Frees every mapping whose hold ran out by {@code now}, telling {@code sink} before each port
+     * goes back to the pool. Returns how many expired. Scans the pool: call it about once a second.
+     */
+    public int expire(long now, Expiry sink) {
+        if (holding == 0) return 0;
+        int n = 0;
+        for (int p = first; p <= last; p++) {
+            long at = expiresAt[p];
+            if (owner[p] == Endpoint.NONE || at == LIVE || at - now > 0) continue;
+            long ep = owner[p];
+            sink.expired(p, ep);
+            release(p);
+            holding--;
+            n++;
+        }
+        return n;
+    }
+
+    /** Forgets the mapping of {@code port} at once (its kernel elements could not be kept). */
+    public void forget(int port) {
+        port &= 0xffff;
+        if (owner[port] == Endpoint.NONE) return;
+        if (expiresAt[port] != LIVE) holding--;
+        release(port);
+    }
+
+    private void release(int port) {
+        byEndpoint.remove(owner[port] + 1);
+        owner[port] = Endpoint.NONE;
+        expiresAt[port] = 0;
+        allocated--;
+    }
+
+    /** Visits every mapping (for listings and adoption checks). */
+    public void forEach(Expiry visitor) {
+        for (int p = first; p <= last; p++) if (owner[p] != Endpoint.NONE) visitor.expired(p, owner[p]);
+    }
+}
