@@ -1,9 +1,10 @@
 package org.conenatd.nftables;
 
 import org.conenatd.netlink.Encoder;
-import org.conenatd.netlink.Errno;
+import org.conenatd.sys.Errno;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.NetlinkException;
+import org.conenatd.netlink.NetlinkRequests;
 import org.conenatd.netlink.NetlinkSocket;
 
 import java.lang.foreign.Arena;
@@ -241,7 +242,7 @@ public final class NftMaps implements AutoCloseable {
         int seq = sock.nextSeq();
         SetElems.dumpRequest(small, seq, tableZ, map.nameZ());
         String op = "nft dump " + table + " " + map.name();
-        sock.request(small, seq, op, rbuf, msg -> {
+        NetlinkRequests.request(sock, small, seq, op, rbuf, msg -> {
             if (!view.wrap(msg)) {
                 throw new NetlinkException(op + ": malformed answer: " + view.error(), Errno.EINVAL, null, seq);
             }

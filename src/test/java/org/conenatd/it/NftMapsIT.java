@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.conenatd.netlink.Errno;
+import org.conenatd.sys.Errno;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.NftMaps;

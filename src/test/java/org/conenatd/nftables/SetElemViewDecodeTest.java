@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import org.conenatd.netlink.Encoder;
-import org.conenatd.netlink.Errno;
+import org.conenatd.sys.Errno;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.junit.jupiter.api.Test;
