@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
@@ -130,24 +129,4 @@ class SetElemsEncodeTest {
         assertFalse(new NftMap("x".repeat(255), Datatype.INET_SERVICE, Datatype.NONE).isMap());
     }
 
-    @Test
-    void encodingABatchOfElementsAllocatesNothing() {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        Encoder e = new Encoder(java.lang.foreign.Arena.ofAuto().allocate(64 * 1024, 8));
-        byte[] out = OUT.nameZ();
-        for (int warm = 0; warm < 20_000; warm++) encode64(e, out);
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1000; i++) encode64(e, out);
-        long perBatch = (mx.getCurrentThreadAllocatedBytes() - before) / 1000;
-        assertTrue(perBatch < 64, "bytes allocated per 64-element batch: " + perBatch);
-    }
-
-    private static void encode64(Encoder e, byte[] set) {
-        e.reset();
-        SetElems.batchBegin(e, 1);
-        int m = SetElems.beginElements(e, NFT_MSG_NEWSETELEM, Netlink.NLM_F_CREATE, 2, TABLE, set);
-        for (int i = 0; i < 64; i++) SetElems.outboundElement(e, 0x0a000001, 1000 + i, 20000 + i);
-        SetElems.endElements(e, m);
-        SetElems.batchEnd(e, 3, true);
-    }
 }
