@@ -2,7 +2,6 @@ package org.conenatd.bench.jmh;
 
 import org.conenatd.netlink.Encoder;
 import org.conenatd.netlink.Netlink;
-import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.SetElems;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,8 +32,8 @@ import static org.conenatd.nftables.NfTables.NFT_MSG_NEWSETELEM;
 public class NftBench {
     private static final byte[] TABLE = SetElems.nulTerminated("conenatd", 256);
     private final Encoder enc = new Encoder(Arena.ofAuto().allocate(64 * 1024, 8));
-    private final byte[] out = NftMap.outbound("out_udp").nameZ();
-    private final byte[] in = NftMap.inbound("in_udp").nameZ();
+    private final byte[] out = SetElems.nulTerminated("out_udp", 256);
+    private final byte[] in = SetElems.nulTerminated("in_udp", 256);
 
     @Benchmark
     public void encodeTransactionOf64Mappings(Blackhole bh) {
