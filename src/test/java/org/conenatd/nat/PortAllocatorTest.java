@@ -1,0 +1,115 @@
+package org.conenatd.nat;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.conenatd.packet.Inet4.parseAddr;
+import static org.junit.jupiter.api.Assertions.*;
+
+class PortAllocatorTest {
+    private static final int A = parseAddr("10.0.0.101"), B = parseAddr("10.0.0.102");
+    private static final long SECOND = 1_000_000_000L;
+
+    @Test
+    void anEndpointKeepsItsOwnSourcePortWhenItIsFree() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 1024, 65535);
+        assertEquals(5000, a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE));
+        assertEquals(5000, a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE), "same endpoint, same port, any destination");
+        assertEquals(Endpoint.of(A, 5000), a.ownerOf(5000));
+    }
+
+    @Test
+    void twoEndpointsWithTheSameSourcePortNeverShareAPublicPort() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 1024, 65535);
+        int pa = a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE);
+        int pb = a.allocate(Endpoint.of(B, 5000), PortAllocator.PortUse.NONE);
+        assertEquals(5000, pa);
+        assertNotEquals(pa, pb);
+        assertTrue(pb >= 1024 && pb <= 65535);
+    }
+
+    @Test
+    void portsHeldByAnythingElseAreSkipped() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 2000, 2003);
+        PortAllocator.PortUse routerSockets = p -> p == 2000 || p == 2001;
+        assertEquals(2002, a.allocate(Endpoint.of(A, 2000), routerSockets), "its own port is the router's: take another");
+        assertEquals(2003, a.allocate(Endpoint.of(B, 9), routerSockets));
+    }
+
+    @Test
+    void sourcePortsOutsideThePoolAreNotPreserved() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 20000, 20009);
+        int p = a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE);
+        assertTrue(p >= 20000 && p <= 20009, "got " + p);
+    }
+
+    @Test
+    void anExhaustedPoolSaysSoAndHandsOutNothing() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3001);
+        assertEquals(3000, a.allocate(Endpoint.of(A, 3000), PortAllocator.PortUse.NONE));
+        assertEquals(3001, a.allocate(Endpoint.of(A, 3001), PortAllocator.PortUse.NONE));
+        assertEquals(-1, a.allocate(Endpoint.of(B, 1), PortAllocator.PortUse.NONE));
+        assertEquals(2, a.allocated());
+    }
+
+    @Test
+    void aMappingOutlivesItsLastFlowByTheHoldTimeThenItsPortReturns() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3000);
+        long ep = Endpoint.of(A, 3000);
+        a.allocate(ep, PortAllocator.PortUse.NONE);
+        a.flowsEnded(3000, ep, 10 * SECOND, 5 * SECOND);
+        assertTrue(a.isHeld(3000));
+        List<String> gone = new ArrayList<>();
+        assertEquals(0, a.expire(14 * SECOND, (p, e) -> gone.add(p + " " + Endpoint.format(e))));
+        assertEquals(1, a.expire(15 * SECOND, (p, e) -> gone.add(p + " " + Endpoint.format(e))));
+        assertEquals(List.of("3000 10.0.0.101:3000"), gone);
+        assertEquals(-1, a.portOf(ep));
+        assertEquals(3000, a.allocate(Endpoint.of(B, 7), PortAllocator.PortUse.NONE), "the port is free again");
+    }
+
+    @Test
+    void aNewFlowDuringTheHoldKeepsTheMapping() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3000);
+        long ep = Endpoint.of(A, 3000);
+        a.allocate(ep, PortAllocator.PortUse.NONE);
+        a.flowsEnded(3000, ep, 0, 5 * SECOND);
+        a.flowStarted(3000, ep);
+        assertFalse(a.isHeld(3000));
+        assertEquals(0, a.expire(100 * SECOND, (p, e) -> fail("live mapping expired")));
+        assertEquals(0, a.holding());
+    }
+
+    @Test
+    void flowsOfOtherEndpointsOnAPortDoNotTouchItsMapping() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3000);
+        a.allocate(Endpoint.of(A, 3000), PortAllocator.PortUse.NONE);
+        a.flowsEnded(3000, Endpoint.of(B, 3000), 0, 0);
+        assertFalse(a.isHeld(3000));
+    }
+
+    @Test
+    void adoptedMappingsAreKeptAndConflictingOnesRefused() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 1024, 65535);
+        assertTrue(a.adopt(Endpoint.of(A, 5000), 40000));
+        assertFalse(a.adopt(Endpoint.of(B, 5000), 40000), "port taken");
+        assertFalse(a.adopt(Endpoint.of(A, 5000), 40001), "endpoint has a port");
+        assertEquals(40000, a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE));
+    }
+
+    @Test
+    void manyEndpointsGetDistinctPortsUntilThePoolIsFull() {
+        PortAllocator a = new PortAllocator(Protocol.TCP, 10000, 10999);
+        Set<Integer> ports = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            int p = a.allocate(Endpoint.of(A + i % 7, 10000 + i % 13), PortAllocator.PortUse.NONE);
+            if (p >= 0) assertTrue(ports.add(p), "port " + p + " handed out twice");
+        }
+        assertEquals(a.allocated(), ports.size());
+        assertThrows(IllegalArgumentException.class, () -> new PortAllocator(Protocol.UDP, 2000, 1999));
+        assertThrows(IllegalArgumentException.class, () -> new PortAllocator(Protocol.UDP, 0, 10));
+    }
+}
