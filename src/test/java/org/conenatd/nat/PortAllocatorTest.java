@@ -103,12 +103,16 @@ class PortAllocatorTest {
     @Test
     void manyEndpointsGetDistinctPortsUntilThePoolIsFull() {
         PortAllocator a = new PortAllocator(Protocol.TCP, 10000, 10999);
-        Set<Integer> ports = new HashSet<>();
-        for (int i = 0; i < 1000; i++) {
-            int p = a.allocate(Endpoint.of(A + i % 7, 10000 + i % 13), PortAllocator.PortUse.NONE);
-            if (p >= 0) assertTrue(ports.add(p), "port " + p + " handed out twice");
+        java.util.Map<Long, Integer> given = new java.util.HashMap<>();
+        for (int i = 0; i < 1200; i++) {
+            long ep = Endpoint.of(A + i % 7, 10000 + i);
+            int p = a.allocate(ep, PortAllocator.PortUse.NONE);
+            if (p >= 0) given.put(ep, p);
+            else assertEquals(1000, a.allocated(), "only a full pool refuses");
         }
-        assertEquals(a.allocated(), ports.size());
+        Set<Integer> ports = new HashSet<>(given.values());
+        assertEquals(given.size(), ports.size(), "no port handed to two endpoints");
+        assertEquals(1000, ports.size());
         assertThrows(IllegalArgumentException.class, () -> new PortAllocator(Protocol.UDP, 2000, 1999));
         assertThrows(IllegalArgumentException.class, () -> new PortAllocator(Protocol.UDP, 0, 10));
     }
