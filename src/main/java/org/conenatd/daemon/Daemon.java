@@ -102,6 +102,7 @@ public final class Daemon {
         plane.start(new PlaneContext(nat, counters, log, events, this::worker));
         // Rebuild from the live table before saying ready: a restart loses no mapping.
         if (!resync.once("start")) throw new StartupException("cannot dump the conntrack table; see the log line above");
+        plane.ready();
         start("resync", resync, resync::stop);
         if (stats != null) start("stats", stats, stats::stop);
         long sinceStart = ProcessHandle.current().info().startInstant()

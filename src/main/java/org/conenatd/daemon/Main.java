@@ -1,10 +1,8 @@
 package org.conenatd.daemon;
 
-import org.conenatd.dataplane.seed.SeedPlane;
 import org.conenatd.ops.Log;
 import org.conenatd.ops.StartupException;
 import org.conenatd.sys.Libc;
-import org.conenatd.packet.Inet4;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,24 +13,51 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]}: the original's flags, and a few more. */
+/**
+ * {@code conenatd -i <wan-if>} (kernel mode) or {@code conenatd -n <nat-ip> -q <queue-num> -m <fwmark>}
+ * (seed mode, the original's flags), with {@code [-p <pid-file>] [-f]} and a few more.
+ */
 @Command(name = "conenatd", mixinStandardHelpOptions = true, version = "conenatd 0.1.0",
         sortOptions = false, usageHelpWidth = 100,
-        description = "Full Cone NAT for Linux: learns UDP mappings from conntrack events and DNATs "
-                + "unsolicited inbound flows handed to it by an NFQUEUE rule.")
+        description = {"Full Cone NAT for Linux.",
+                "Kernel mode (-i): conenatd allocates a public port per LAN endpoint and keeps nftables maps "
+                        + "that the kernel NATs with; no inbound packet reaches user space.",
+                "Seed mode (-n -q -m): learns UDP mappings from conntrack events and DNATs unsolicited "
+                        + "inbound flows handed to it by the operator's NFQUEUE rule."})
 public final class Main implements Callable<Integer> {
+    private static final String USAGE = "usage: conenatd -i <wan-if> | -n <nat-ip> -q <queue-num> -m <fwmark>  [-p <pid-file>] [-f]  (--help for more)";
 
-    @Option(names = {"-n", "--nat-ip"}, required = true, paramLabel = "<nat-ip>",
-            description = "The NAT (WAN) IPv4 address that outbound UDP is SNAT'd to.")
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-i", "--interface"}, paramLabel = "<wan-if>",
+            description = "Kernel mode: full cone on this WAN interface, whose NAT is a masquerade. conenatd installs and removes its own rules.")
+    String wanIf;
+
+    @Option(names = {"-n", "--nat-ip"}, paramLabel = "<nat-ip>",
+            description = "Seed mode: the NAT (WAN) IPv4 address that outbound UDP is SNAT'd to.")
     String natIp;
 
-    @Option(names = {"-q", "--queue-num"}, required = true, paramLabel = "<queue-num>",
-            description = "NFQUEUE number of the PREROUTING rule (0-65535).")
+    @Option(names = {"-q", "--queue-num"}, paramLabel = "<queue-num>",
+            description = "NFQUEUE number (0-65535): of the PREROUTING rule in seed mode; of conenatd's own rule in kernel mode (default 47000).")
     String queueNum;
 
-    @Option(names = {"-m", "--fwmark"}, required = true, paramLabel = "<fwmark>",
-            description = "Mark put on packets handed back, so the rule '-m mark --mark <fwmark> -j RETURN' skips them (non-zero; decimal or 0x hex).")
+    @Option(names = {"-m", "--fwmark"}, paramLabel = "<fwmark>",
+            description = "Seed mode: mark put on packets handed back, so the rule '-m mark --mark <fwmark> -j RETURN' skips them. "
+                    + "Kernel mode: the one mark bit that flags first packets (default 0x400000). Non-zero; decimal or 0x hex.")
     String fwmark;
+
+    @Option(names = "--ports", paramLabel = "<first-last>", defaultValue = "1024-65535",
+            description = "Kernel mode: the pool of public ports (default ${DEFAULT-VALUE}).")
+    String ports;
+
+    @Option(names = "--hold", paramLabel = "<seconds>", defaultValue = "300",
+            description = "Kernel mode: how long a mapping outlives its last flow (default ${DEFAULT-VALUE}; RFC 4787 asks at least 120).")
+    int hold;
+
+    @Option(names = "--protocols", paramLabel = "<udp[,tcp]>", defaultValue = "udp",
+            description = "Kernel mode: the protocols that get full cone (default ${DEFAULT-VALUE}).")
+    String protocols;
 
     @Option(names = {"-p", "--pid-file"}, paramLabel = "<pid-file>", description = "Write the pid here and hold a lock on it.")
     Path pidFile;
@@ -85,10 +110,15 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("conenatd: " + ex.getMessage());
-            err.println("usage: conenatd -n <nat-ip> -q <queue-num> -m <fwmark> [-p <pid-file>] [-f]  (--help for more)");
+            err.println(USAGE);
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, r) -> {
+            if (ex instanceof CommandLine.ParameterException) {
+                err.println("conenatd: " + ex.getMessage());
+                err.println(USAGE);
+                return 2;
+            }
             if (ex instanceof StartupException) {
                 err.println("conenatd: " + ex.getMessage());
                 return 1;
@@ -100,7 +130,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SeedPlane.Config seed = validate();
+        Modes.Chosen mode = Modes.choose(this);
         Daemon.Config cfg = new Daemon.Config(eventBuffer, statsFile, statsInterval);
         boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
         Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
@@ -119,7 +149,8 @@ public final class Main implements Callable<Integer> {
                     + "give a log file with -l <file>, or run in the foreground with -f");
         }
         PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
-        Daemon d = new Daemon(cfg, new SeedPlane(seed), Inet4.format(seed.natIp()), log);
+        if (mode.warning() != null) log.warn("[!] " + mode.warning());
+        Daemon d = new Daemon(cfg, mode.plane(), mode.publicAddress(), log);
         Runnable shutdown = () -> {
             d.stop();
             if (pid != null) pid.close();
@@ -150,37 +181,6 @@ public final class Main implements Callable<Integer> {
         signalReady();
         d.awaitStop();
         return 0;
-    }
-
-    private SeedPlane.Config validate() throws StartupException {
-        int ip;
-        try {
-            ip = Inet4.parseAddr(natIp);
-        } catch (IllegalArgumentException e) {
-            throw new StartupException("invalid -n '" + natIp + "': expected an IPv4 address like 203.0.113.1");
-        }
-        int q = parseNumber(queueNum, "-q", "a queue number 0-65535");
-        if (q < 0 || q > 65535) throw new StartupException("invalid -q '" + queueNum + "': the queue number must be 0-65535");
-        long mark = parseNumber(fwmark, "-m", "a non-zero mark like 2000 or 0x7d0") & 0xffffffffL;
-        if (mark == 0) throw new StartupException("invalid -m '" + fwmark + "': the fwmark must be non-zero, or the RETURN rule could never match it");
-        if (queueMaxLen < 1) throw new StartupException("invalid --queue-maxlen " + queueMaxLen + ": must be at least 1");
-        if (ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + ctTimeout + ": must be at least 1 second");
-        if (statsInterval < 10) throw new StartupException("invalid --stats-interval " + statsInterval + ": must be at least 10 ms");
-        if (eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + eventBuffer + ": must be at least 65536");
-        return new SeedPlane.Config(ip, q, (int) mark, queueMaxLen, ctTimeout);
-    }
-
-    private static int parseNumber(String s, String flag, String what) throws StartupException {
-        try {
-            String t = s.trim();
-            boolean hex = t.startsWith("0x") || t.startsWith("0X");
-            if (hex && (t.length() == 2 || !Character.isLetterOrDigit(t.charAt(2)))) throw new NumberFormatException();
-            long v = hex ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
-            if (v < 0 || v > 0xffffffffL) throw new NumberFormatException();
-            return (int) v;
-        } catch (NumberFormatException e) {
-            throw new StartupException("invalid " + flag + " '" + s + "': expected " + what);
-        }
     }
 
     /** Tells the launcher (bin/conenatd) that start-up succeeded, so it can return to the shell. */

@@ -28,6 +28,9 @@ public interface DataPlane {
      */
     void start(PlaneContext context) throws StartupException;
 
+    /** Called once the first resync has rebuilt the core from the live table, before "ready". */
+    default void ready() { }
+
     /** What the ready line says about this plane ("nat 203.0.113.1, queue 1000, fwmark 2000"). */
     String describe();
 

@@ -72,30 +72,43 @@ public final class PortAllocator {
 
     /**
      * The endpoint's port, allocating one if it has none; -1 if the pool is exhausted. A new
-     * allocation starts live: its expiry waits for {@link #flowsEnded}.
+     * allocation starts held until {@code now + holdNanos}: it becomes live with the first flow
+     * conntrack reports ({@link #flowStarted}), so a first packet that never made a flow frees its
+     * port after the hold.
      */
-    public int allocate(long endpoint, PortUse use) {
+    public int allocate(long endpoint, PortUse use, long now, long holdNanos) {
         int known = portOf(endpoint);
         if (known >= 0) return known;
         int wanted = Endpoint.port(endpoint);
         int port = wanted >= first && wanted <= last && free(wanted, use) ? wanted : nextFree(use);
         if (port < 0) return -1;
-        take(port, endpoint);
+        take(port, endpoint, now + holdNanos);
         return port;
     }
 
-    /** Records a mapping made elsewhere (adopted from the kernel at restart). False if the port or endpoint is taken. */
-    public boolean adopt(long endpoint, int port) {
+    /** {@link #allocate} that never expires on its own until a flow starts and ends (tests, tools). */
+    public int allocate(long endpoint, PortUse use) {
+        int port = allocate(endpoint, use, 0, 0);
+        if (port >= 0) flowStarted(port, endpoint);
+        return port;
+    }
+
+    /**
+     * Records a mapping made elsewhere (found in the kernel at restart), held like a new one until
+     * its flows are seen. False if the port or the endpoint is taken already.
+     */
+    public boolean adopt(long endpoint, int port, long now, long holdNanos) {
         if (port < 1 || port > 65535 || owner[port] != Endpoint.NONE || portOf(endpoint) >= 0) return false;
-        take(port, endpoint);
+        take(port, endpoint, now + holdNanos);
         return true;
     }
 
-    private void take(int port, long endpoint) {
+    private void take(int port, long endpoint, long expiry) {
         owner[port] = endpoint;
-        expiresAt[port] = LIVE;
+        expiresAt[port] = expiry;
         byEndpoint.add(endpoint + 1, port);
         allocated++;
+        holding++;
     }
 
     private boolean free(int port, PortUse use) {

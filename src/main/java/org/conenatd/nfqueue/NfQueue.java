@@ -57,6 +57,12 @@ public final class NfQueue implements AutoCloseable {
      */
     public static NfQueue bind(int queueNum, int maxLen, boolean failOpen, int receiveBufferBytes)
             throws NetlinkException {
+        return bind(queueNum, maxLen, failOpen, receiveBufferBytes, 0xffff);
+    }
+
+    /** As {@link #bind(int, int, boolean, int)}, copying only the first {@code copyRange} bytes of each packet. */
+    public static NfQueue bind(int queueNum, int maxLen, boolean failOpen, int receiveBufferBytes, int copyRange)
+            throws NetlinkException {
         NetlinkSocket s = NetlinkSocket.open("nfqueue " + queueNum);
         NfQueue q = new NfQueue(s, queueNum);
         try {
@@ -71,7 +77,7 @@ public final class NfQueue implements AutoCloseable {
             int bindSeq = s.nextSeq();
             encodeConfigCmd(q.config, bindSeq, queueNum, NFQNL_CFG_CMD_BIND, AF_INET);
             int paramsSeq = s.nextSeq();
-            encodeConfigParams(q.config, paramsSeq, queueNum, 0xffff, NFQNL_COPY_PACKET, maxLen,
+            encodeConfigParams(q.config, paramsSeq, queueNum, copyRange, NFQNL_COPY_PACKET, maxLen,
                     NFQA_CFG_F_FAIL_OPEN, failOpen ? NFQA_CFG_F_FAIL_OPEN : 0);
             NetlinkRequests.request(s, q.config, new int[] {bindSeq, paramsSeq}, "bind queue " + queueNum, q.cbuf, null);
             return q;

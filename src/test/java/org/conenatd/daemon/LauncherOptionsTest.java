@@ -132,7 +132,9 @@ class LauncherOptionsTest {
             "''                                                      | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 -x                       | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 --no-such-option 1       | fg",
-            "-n 203.0.113.1 -q 1000 -m 2000 -i eth0                  | fg",
+            "-i eth0                                                 | detach",
+            "-i eth0 --ports 20000-29999 --hold=30 --protocols udp,tcp | detach",
+            "-i eth0 -z 1                                            | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 -p                       | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 -p -f                    | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 --stats-file             | fg",
@@ -185,21 +187,21 @@ class LauncherOptionsTest {
     @Test
     void aNewValueOptionIsPickedUpFromTheSpec() throws Exception {
         CommandSpec spec = mainSpec();
-        spec.addOption(OptionSpec.builder("-i", "--wan-if").paramLabel("<wan-if>").type(String.class).build());
-        spec.addOption(OptionSpec.builder("--ports").paramLabel("<range>").type(String.class).build());
-        spec.addOption(OptionSpec.builder("--hold").paramLabel("<seconds>").type(int.class).build());
+        spec.addOption(OptionSpec.builder("-z", "--zone").paramLabel("<zone>").type(String.class).build());
+        spec.addOption(OptionSpec.builder("--widgets").paramLabel("<range>").type(String.class).build());
+        spec.addOption(OptionSpec.builder("--linger").paramLabel("<seconds>").type(int.class).build());
         spec.addOption(OptionSpec.builder("--peers").arity("1..*").type(String[].class).build());
         Path table = writeTable(spec);
         List<String> args = new ArrayList<>(REQUIRED);
-        args.addAll(List.of("-i", "eth0", "--ports", "10240-65535", "--hold=30"));
+        args.addAll(List.of("-z", "eth0", "--widgets", "10240-65535", "--linger=30"));
         assertEquals("detach", classify(table, args));
-        args.addAll(List.of("-di", "eth1", "--wan-if=eth2", "-ieth3", "--hold", "5"));
+        args.addAll(List.of("-dz", "eth1", "--zone=eth2", "-zeth3", "--linger", "5"));
         assertEquals("detach", classify(table, args));
         assertEquals("fg", classify(table, List.of("-n", "203.0.113.1", "-q", "1", "-m", "1", "--peers", "a", "b")),
                 "several values: the launcher cannot tell where they end");
         assertEquals(Kind.OTHER, LauncherOptions.table(spec).get("--peers"));
         // Main's own table (without these options) keeps such arguments in the foreground
-        assertEquals("fg", classify(writeTable(mainSpec()), List.of("-n", "203.0.113.1", "-q", "1", "-m", "1", "-i", "eth0")));
+        assertEquals("fg", classify(writeTable(mainSpec()), List.of("-n", "203.0.113.1", "-q", "1", "-m", "1", "-z", "eth0")));
     }
 
     @Test

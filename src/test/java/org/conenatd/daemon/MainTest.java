@@ -28,6 +28,17 @@ class MainTest {
             "-n 203.0.113.1 -q 1000 -m 2000 -x | 2 | Unknown option: '-x'",
             "-n 203.0.113.1 -q 1000            | 2 | Missing required option: '--fwmark=<fwmark>'",
             "-n 203.0.113.1 -q 1000 -m 2000 --queue-maxlen 0 | 1 | queue-maxlen",
+            "-q 1000 -m 2000                   | 2 | Missing required option: '--nat-ip=<nat-ip>'",
+            "-i eth0 -n 203.0.113.1            | 2 | -n/--nat-ip is for seed mode",
+            "-i eth0 --ports 2000-1000         | 1 | invalid --ports '2000-1000': the range is empty, inverted",
+            "-i eth0 --ports 0-10              | 1 | outside 1-65535",
+            "-i eth0 --ports 1024              | 1 | expected <first>-<last>",
+            "-i eth0 --ports 1024-70000        | 1 | outside 1-65535",
+            "-i eth0 -m 0x3                    | 1 | kernel mode needs exactly one bit",
+            "-i eth0 --hold 0                  | 1 | invalid --hold 0",
+            "-i eth0 --protocols sctp          | 1 | invalid --protocols 'sctp'",
+            "-i eth0 -q 70000                  | 1 | queue number must be 0-65535",
+            "-i eth0/x                         | 1 | not an interface name",
     })
     void badInputGivesOneClearLineAndANonZeroExit(String args, int code, String message) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -84,6 +84,19 @@ class PortAllocatorTest {
     }
 
     @Test
+    void aNewMappingWhoseFirstPacketNeverMadeAFlowExpiresAfterTheHold() {
+        PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3000);
+        long ep = Endpoint.of(A, 3000);
+        assertEquals(3000, a.allocate(ep, PortAllocator.PortUse.NONE, 0, 2 * SECOND));
+        assertTrue(a.isHeld(3000));
+        assertEquals(1, a.expire(2 * SECOND, (p, e) -> { }));
+        assertEquals(0, a.allocated());
+        assertEquals(3000, a.allocate(ep, PortAllocator.PortUse.NONE, 0, 2 * SECOND));
+        a.flowStarted(3000, ep);
+        assertEquals(0, a.expire(100 * SECOND, (p, e) -> fail("a live mapping expired")));
+    }
+
+    @Test
     void flowsOfOtherEndpointsOnAPortDoNotTouchItsMapping() {
         PortAllocator a = new PortAllocator(Protocol.UDP, 3000, 3000);
         a.allocate(Endpoint.of(A, 3000), PortAllocator.PortUse.NONE);
@@ -94,9 +107,10 @@ class PortAllocatorTest {
     @Test
     void adoptedMappingsAreKeptAndConflictingOnesRefused() {
         PortAllocator a = new PortAllocator(Protocol.UDP, 1024, 65535);
-        assertTrue(a.adopt(Endpoint.of(A, 5000), 40000));
-        assertFalse(a.adopt(Endpoint.of(B, 5000), 40000), "port taken");
-        assertFalse(a.adopt(Endpoint.of(A, 5000), 40001), "endpoint has a port");
+        assertTrue(a.adopt(Endpoint.of(A, 5000), 40000, 0, SECOND));
+        assertFalse(a.adopt(Endpoint.of(B, 5000), 40000, 0, SECOND), "port taken");
+        assertFalse(a.adopt(Endpoint.of(A, 5000), 40001, 0, SECOND), "endpoint has a port");
+        assertTrue(a.isHeld(40000), "held until its flows are seen");
         assertEquals(40000, a.allocate(Endpoint.of(A, 5000), PortAllocator.PortUse.NONE));
     }
 

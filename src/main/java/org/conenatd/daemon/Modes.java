@@ -1,0 +1,124 @@
+package org.conenatd.daemon;
+
+import org.conenatd.dataplane.DataPlane;
+import org.conenatd.dataplane.nft.KernelConfig;
+import org.conenatd.dataplane.nft.KernelPlane;
+import org.conenatd.dataplane.seed.SeedPlane;
+import org.conenatd.nat.Protocol;
+import org.conenatd.ops.StartupException;
+import org.conenatd.packet.Inet4;
+import picocli.CommandLine.ParameterException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Picks the data plane from the command line and checks its values before any socket is opened:
+ * {@code -i} means kernel mode, {@code -n -q -m} the seed's mode; mixing them is refused. A bad
+ * value is a {@link StartupException} (exit 1), a missing or conflicting option a picocli
+ * {@link ParameterException} (exit 2, with the usage line).
+ */
+final class Modes {
+    private Modes() {}
+
+    static final int KERNEL_DEFAULT_QUEUE = 47000;
+    static final int KERNEL_DEFAULT_MARK = 0x400000;
+
+    /** The plane, how logs name the public side, and a warning worth a log line. */
+    record Chosen(DataPlane plane, String publicAddress, String warning) {}
+
+    static Chosen choose(Main m) throws StartupException {
+        checkCommon(m);
+        return m.wanIf != null ? kernel(m) : seed(m);
+    }
+
+    private static void checkCommon(Main m) throws StartupException {
+        if (m.queueMaxLen < 1) throw new StartupException("invalid --queue-maxlen " + m.queueMaxLen + ": must be at least 1");
+        if (m.statsInterval < 10) throw new StartupException("invalid --stats-interval " + m.statsInterval + ": must be at least 10 ms");
+        if (m.eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + m.eventBuffer + ": must be at least 65536");
+    }
+
+    private static Chosen seed(Main m) throws StartupException {
+        for (String[] o : new String[][] {{m.natIp, "--nat-ip=<nat-ip>"}, {m.queueNum, "--queue-num=<queue-num>"}, {m.fwmark, "--fwmark=<fwmark>"}}) {
+            if (o[0] == null) throw new ParameterException(m.spec.commandLine(), "Missing required option: '" + o[1] + "' (or -i <wan-if> for kernel mode)");
+        }
+        int ip;
+        try {
+            ip = Inet4.parseAddr(m.natIp);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid -n '" + m.natIp + "': expected an IPv4 address like 203.0.113.1");
+        }
+        int q = queue(m.queueNum);
+        int mark = mark(m.fwmark, "a non-zero mark like 2000 or 0x7d0",
+                "the fwmark must be non-zero, or the RETURN rule could never match it");
+        if (m.ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + m.ctTimeout + ": must be at least 1 second");
+        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, mark, m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
+    }
+
+    private static Chosen kernel(Main m) throws StartupException {
+        if (m.natIp != null) {
+            throw new ParameterException(m.spec.commandLine(), "-n/--nat-ip is for seed mode; kernel mode (-i) NATs to whatever address " + m.wanIf + " has");
+        }
+        if (!m.wanIf.matches("[A-Za-z0-9_.:@-]{1,15}")) throw new StartupException("invalid -i '" + m.wanIf + "': not an interface name");
+        int q = m.queueNum == null ? KERNEL_DEFAULT_QUEUE : queue(m.queueNum);
+        int mark = m.fwmark == null ? KERNEL_DEFAULT_MARK : mark(m.fwmark, "one mark bit like 0x400000",
+                "the mark bit must be non-zero");
+        if (Integer.bitCount(mark) != 1) throw new StartupException("invalid -m '" + m.fwmark + "': kernel mode needs exactly one bit, like 0x400000");
+        int[] range = ports(m.ports);
+        if (m.hold < 1) throw new StartupException("invalid --hold " + m.hold + ": must be at least 1 second");
+        List<Protocol> protocols = protocols(m.protocols);
+        String warning = m.hold < 120 ? "--hold " + m.hold + " is below RFC 4787's 120 s: mappings may go while applications still count on them" : null;
+        KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols, m.queueMaxLen);
+        return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
+    }
+
+    static int[] ports(String s) throws StartupException {
+        String[] parts = s.trim().split("-", -1);
+        try {
+            if (parts.length != 2) throw new NumberFormatException();
+            int a = Integer.parseInt(parts[0]), b = Integer.parseInt(parts[1]);
+            if (a < 1 || b > 65535 || a > b) {
+                throw new StartupException("invalid --ports '" + s + "': the range is empty, inverted or outside 1-65535");
+            }
+            return new int[] {a, b};
+        } catch (NumberFormatException e) {
+            throw new StartupException("invalid --ports '" + s + "': expected <first>-<last>, like 1024-65535");
+        }
+    }
+
+    static List<Protocol> protocols(String s) throws StartupException {
+        List<Protocol> out = new ArrayList<>();
+        for (String name : s.split(",")) {
+            Protocol found = null;
+            for (Protocol p : Protocol.values()) if (p.label.equals(name.trim().toLowerCase())) found = p;
+            if (found == null) throw new StartupException("invalid --protocols '" + s + "': expected udp, tcp or udp,tcp");
+            if (!out.contains(found)) out.add(found);
+        }
+        return out;
+    }
+
+    private static int queue(String s) throws StartupException {
+        int q = number(s, "-q", "a queue number 0-65535");
+        if (q < 0 || q > 65535) throw new StartupException("invalid -q '" + s + "': the queue number must be 0-65535");
+        return q;
+    }
+
+    private static int mark(String s, String expected, String zero) throws StartupException {
+        long mark = number(s, "-m", expected) & 0xffffffffL;
+        if (mark == 0) throw new StartupException("invalid -m '" + s + "': " + zero);
+        return (int) mark;
+    }
+
+    private static int number(String s, String flag, String what) throws StartupException {
+        try {
+            String t = s.trim();
+            boolean hex = t.startsWith("0x") || t.startsWith("0X");
+            if (hex && (t.length() == 2 || !Character.isLetterOrDigit(t.charAt(2)))) throw new NumberFormatException();
+            long v = hex ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
+            if (v < 0 || v > 0xffffffffL) throw new NumberFormatException();
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new StartupException("invalid " + flag + " '" + s + "': expected " + what);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.conenatd.dataplane.nft;
+
+import org.conenatd.ops.Counters;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Kernel mode's counters: first packets, allocations, the pool, and the map updates. */
+final class KernelCounters {
+    final LongAdder queued, allocations, preserved, poolExhausted, expirations, adopted, nftFailures, notPorts;
+
+    KernelCounters(Counters c) {
+        queued = c.counter("queued", "First packets of LAN endpoints without a mapping, handed to conenatd.");
+        notPorts = c.counter("not_udp", "Queued packets without UDP or TCP ports, passed on.");
+        allocations = c.counter("allocations", "Public ports allocated to LAN endpoints.");
+        preserved = c.counter("allocations_preserved", "Allocations that kept the endpoint's own source port.");
+        poolExhausted = c.counter("pool_exhausted", "First packets that found no free port: plain NAT for them.");
+        expirations = c.counter("expirations", "Mappings released after their hold time.");
+        adopted = c.counter("adopted", "Mappings adopted at start from a previous instance's maps.");
+        nftFailures = c.counter("nft_failures", "Map updates the kernel refused.");
+    }
+}

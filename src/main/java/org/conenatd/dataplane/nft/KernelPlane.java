@@ -1,0 +1,164 @@
+package org.conenatd.dataplane.nft;
+
+import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.DataPlane;
+import org.conenatd.dataplane.PlaneContext;
+import org.conenatd.dataplane.StartupHints;
+import org.conenatd.nat.Protocol;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.nfqueue.NfQueue;
+import org.conenatd.nftables.NftMaps;
+import org.conenatd.ops.StartupException;
+import org.conenatd.sys.Errno;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+/**
+ * Kernel mode ({@code conenatd -i <wan-if>}): conenatd is the control plane of an nftables data
+ * plane. It allocates endpoint-independent ports itself and keeps two maps per protocol; the
+ * kernel masquerades every flow of a mapped endpoint to its port and DNATs every inbound packet to
+ * a mapped port, so no inbound packet ever reaches user space. Only the first packet of a LAN
+ * endpoint without a mapping is queued, once.
+ */
+public final class KernelPlane implements DataPlane {
+    private final KernelConfig cfg;
+    private Ruleset ruleset;
+    private NftMaps maps;
+    private NfQueue queue;
+    private Mappings mappings;
+    private OutboundPath outbound;
+    private Thread queueThread, expiryThread;
+    private volatile boolean running;
+    private PlaneContext ctx;
+
+    public KernelPlane(KernelConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    @Override
+    public String name() { return "kernel"; }
+
+    @Override
+    public MappingFlows mappingFlows() {
+        // Any public address (it may change), and the inbound flows the maps DNAT count too: a
+        // mapping lives while any flow of its endpoint lives.
+        return new MappingFlows(MappingFlows.ANY_ADDRESS, true, cfg.protocols().toArray(new Protocol[0]));
+    }
+
+    @Override
+    public void start(PlaneContext context) throws StartupException {
+        this.ctx = context;
+        if (!Files.isDirectory(Path.of("/sys/class/net", cfg.wanIf()))) {
+            throw new StartupException("no network interface '" + cfg.wanIf() + "' (see: ip link)");
+        }
+        if (Ruleset.run(java.util.List.of("nft", "--version"), null).code() != 0) {
+            throw new StartupException("the nft command is missing (Debian: apt-get install nftables)");
+        }
+        KernelCounters count = new KernelCounters(context.counters());
+        try {
+            maps = NftMaps.open(KernelConfig.TABLE);
+        } catch (NetlinkException e) {
+            throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
+        }
+        mappings = new Mappings(cfg, maps, context.nat(), count, context.log());
+        try {
+            int dropped = mappings.adoptFromKernel(System.nanoTime());
+            int adopted = mappings.allocated();
+            if (adopted + dropped > 0) {
+                context.log().info("[*] adopted " + adopted + " mappings from the maps a previous instance left"
+                        + (dropped > 0 ? "; dropped " + dropped + " inconsistent elements" : ""));
+            }
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENOENT) { // ENOENT: no table left behind, nothing to adopt
+                maps.close();
+                throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage());
+            }
+        }
+        ruleset = new Ruleset(cfg);
+        try {
+            ruleset.install();
+        } catch (StartupException e) {
+            maps.close();
+            throw e;
+        }
+        try {
+            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), true, 4 << 20, 128);
+        } catch (NetlinkException e) {
+            ruleset.remove();
+            maps.close();
+            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
+                    ? "; queue " + cfg.queueNum() + " is already bound by another process (another conenatd? pick one with -q)"
+                    : StartupHints.of(e);
+            throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
+        }
+        context.nat().addListener(mappings);
+        context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
+        context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
+        context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
+        outbound = new OutboundPath(queue, mappings, cfg.markBit(), context.log(), count);
+        running = true;
+        queueThread = context.workers().start("nfqueue", outbound);
+        expiryThread = context.workers().start("expiry", this::expiryLoop);
+    }
+
+    @Override
+    public void ready() {
+        mappings.adoptLiveFlows(System.nanoTime());
+    }
+
+    private void expiryLoop() {
+        long tick = Math.max(100, Math.min(1000, cfg.holdSeconds() * 250L));
+        while (running) {
+            try {
+                Thread.sleep(tick);
+            } catch (InterruptedException e) {
+                return;
+            }
+            mappings.expire(System.nanoTime());
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "interface " + cfg.wanIf() + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold "
+                + cfg.holdSeconds() + " s, " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))
+                + ", queue " + cfg.queueNum() + ", mark bit " + Ruleset.hex(cfg.markBit());
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (outbound != null) outbound.stop();
+        join(queueThread);
+        join(expiryThread);
+        if (queue != null) {
+            try {
+                queue.unbind();
+            } catch (NetlinkException e) {
+                ctx.log().warn("[!] " + e.getMessage());
+            }
+            queue.close();
+            queue = null;
+        }
+        if (ruleset != null) {
+            ruleset.remove();
+            ruleset = null;
+        }
+        if (maps != null) {
+            maps.close();
+            maps = null;
+        }
+        queueThread = expiryThread = null;
+    }
+
+    private static void join(Thread t) {
+        if (t == null) return;
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

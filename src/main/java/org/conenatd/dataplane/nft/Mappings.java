@@ -1,0 +1,250 @@
+package org.conenatd.dataplane.nft;
+
+import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingListener;
+import org.conenatd.nat.MappingTable;
+import org.conenatd.nat.PortAllocator;
+import org.conenatd.nat.Protocol;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.nftables.NftMap;
+import org.conenatd.nftables.NftMaps;
+import org.conenatd.nftables.SetElemView;
+import org.conenatd.ops.Log;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Kernel mode's mappings: one {@link PortAllocator} per protocol and the kernel maps that mirror
+ * them, changed together under one lock. The kernel never holds an element the allocator does not
+ * know: elements are committed before a mapping counts, and a mapping whose elements were refused
+ * is forgotten at once.
+ *
+ * <p>Lifetime: a mapping is live while conntrack reports a flow of its endpoint on its port (the
+ * core tells us, as a {@link MappingListener}), then held for the hold time, then its elements go
+ * and its port returns to the pool.
+ */
+final class Mappings implements MappingListener {
+    private final KernelConfig cfg;
+    private final NftMaps maps;
+    private final FullConeNat nat;
+    private final LocalPorts localPorts = new LocalPorts();
+    private final KernelCounters count;
+    private final Log log;
+    private final long holdNanos;
+    private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
+    private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
+    private final PortAllocator.PortUse[] use = new PortAllocator.PortUse[Protocol.count()];
+    final ReentrantLock lock = new ReentrantLock();
+
+    // the batch being staged: which allocations its elements belong to
+    private final int[] stagedPort = new int[512];
+    private final Protocol[] stagedProto = new Protocol[512];
+    private final long[] stagedEndpoint = new long[512];
+    private int staged;
+
+    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, KernelCounters count, Log log) {
+        this.cfg = cfg;
+        this.maps = maps;
+        this.nat = nat;
+        this.count = count;
+        this.log = log;
+        this.holdNanos = cfg.holdSeconds() * 1_000_000_000L;
+        for (Protocol p : cfg.protocols()) {
+            int i = p.ordinal();
+            allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
+            out[i] = NftMap.outbound(Ruleset.outMap(p));
+            in[i] = NftMap.inbound(Ruleset.inMap(p));
+            // the router's sockets, and live flows of any endpoint (plain NAT, port forwards)
+            use[i] = port -> localPorts.inUse(p, port) || nat.lookup(p, port) != Endpoint.NONE;
+        }
+    }
+
+    PortAllocator allocator(Protocol p) { return allocators[p.ordinal()]; }
+
+    boolean enabled(Protocol p) { return allocators[p.ordinal()] != null; }
+
+    /**
+     * Reads the maps a previous instance left (after {@code kill -9} they stay in the kernel and keep
+     * working) and adopts every consistent pair; returns the elements that must go (a half pair, or
+     * a port outside the pool). Call before the queue runs.
+     */
+    int adoptFromKernel(long now) throws NetlinkException {
+        int dropped = 0;
+        for (Protocol p : cfg.protocols()) {
+            int i = p.ordinal();
+            long[] inbound = new long[65536];
+            java.util.Arrays.fill(inbound, Endpoint.NONE);
+            maps.dump(in[i], (SetElemView e) -> inbound[e.keyPort] = Endpoint.of(e.dataAddr, e.dataPort));
+            boolean[] adopted = new boolean[65536];
+            java.util.List<long[]> strayOut = new java.util.ArrayList<>();
+            maps.dump(out[i], (SetElemView e) -> {
+                long ep = Endpoint.of(e.keyAddr, e.keyPort);
+                int port = e.dataPort;
+                if (inbound[port] == ep && allocators[i].adopt(ep, port, now, holdNanos)) adopted[port] = true;
+                else strayOut.add(new long[] {ep});
+            });
+            for (long[] s : strayOut) {
+                maps.remove(out[i], Endpoint.ip(s[0]), Endpoint.port(s[0]));
+                dropped++;
+            }
+            for (int port = 0; port < 65536; port++) {
+                if (inbound[port] != Endpoint.NONE && !adopted[port]) {
+                    maps.remove(in[i], 0, port);
+                    dropped++;
+                }
+            }
+            maps.commit();
+            count.adopted.add(allocators[i].allocated());
+        }
+        return dropped;
+    }
+
+    /**
+     * After the first resync: endpoints whose live flows hold a port conenatd has no mapping for
+     * (a restart after SIGTERM removed the table; the flows kept their ports) get that port as
+     * their mapping, so a restart changes no live endpoint's port.
+     */
+    void adoptLiveFlows(long now) {
+        lock.lock();
+        try {
+            nat.table().forEachMapped((p, port, receiver) -> {
+                PortAllocator a = allocators[p.ordinal()];
+                if (a == null || receiver == Endpoint.NONE || port < a.first() || port > a.last()) return;
+                if (a.ownerOf(port) != Endpoint.NONE || a.portOf(receiver) >= 0) return;
+                if (a.adopt(receiver, port, now, holdNanos)) {
+                    a.flowStarted(port, receiver);
+                    stage(p, port, receiver);
+                }
+            });
+            int n = staged;
+            commitStaged();
+            if (n > 0) log.info("[*] adopted " + n + " mappings from live conntrack flows");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The mapping for a LAN endpoint's first packet (lock held): its port, a new one staged for the
+     * next {@link #commitStaged}, or -1 if the pool is exhausted.
+     */
+    int mappingFor(Protocol p, long endpoint, long now) {
+        PortAllocator a = allocators[p.ordinal()];
+        int known = a.portOf(endpoint);
+        if (known >= 0) return known; // a second first packet (or a retry) of a mapped endpoint
+        localPorts.refresh(now);
+        int port = a.allocate(endpoint, use[p.ordinal()], now, holdNanos);
+        if (port < 0) {
+            count.poolExhausted.increment();
+            return -1;
+        }
+        if (staged == stagedPort.length) commitStaged();
+        stage(p, port, endpoint);
+        count.allocations.increment();
+        if (port == Endpoint.port(endpoint)) count.preserved.increment();
+        return port;
+    }
+
+    private void stage(Protocol p, int port, long ep) {
+        int i = p.ordinal();
+        maps.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), 0, port);
+        maps.add(in[i], 0, port, Endpoint.ip(ep), Endpoint.port(ep));
+        stagedProto[staged] = p;
+        stagedPort[staged] = port;
+        stagedEndpoint[staged] = ep;
+        staged++;
+    }
+
+    /**
+     * Commits the staged elements in one transaction. A refused element's allocation is forgotten
+     * (it never existed for the kernel either) and the rest are committed again.
+     */
+    void commitStaged() {
+        while (staged > 0) {
+            try {
+                maps.commit();
+                for (int i = 0; i < staged; i++) {
+                    log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
+                            + Endpoint.format(stagedEndpoint[i]) + " allocated");
+                }
+                staged = 0;
+                return;
+            } catch (NetlinkException e) {
+                count.nftFailures.increment();
+                int bad = maps.failedElement() < 0 ? -1 : maps.failedElement() / 2; // two elements per mapping
+                log.warn("[!] " + e.getMessage() + (bad < 0 ? "; dropping the whole batch" : "; dropping that mapping"));
+                int from = bad < 0 ? 0 : bad, to = bad < 0 ? staged : bad + 1;
+                for (int i = from; i < to; i++) allocators[stagedProto[i].ordinal()].forget(stagedPort[i]);
+                int keep = 0;
+                for (int i = 0; i < staged; i++) {
+                    if (i >= from && i < to) continue;
+                    stagedProto[keep] = stagedProto[i];
+                    stagedPort[keep] = stagedPort[i];
+                    stagedEndpoint[keep] = stagedEndpoint[i];
+                    keep++;
+                }
+                staged = 0;
+                for (int i = 0; i < keep; i++) stage(stagedProto[i], stagedPort[i], stagedEndpoint[i]);
+            }
+        }
+    }
+
+    /** Expires held mappings whose time is up and removes their elements; once a second. */
+    void expire(long now) {
+        lock.lock();
+        try {
+            for (Protocol p : cfg.protocols()) {
+                int i = p.ordinal();
+                int n = allocators[i].expire(now, (port, ep) -> {
+                    maps.remove(out[i], Endpoint.ip(ep), Endpoint.port(ep));
+                    maps.remove(in[i], 0, port);
+                    log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
+                            + " released (" + cfg.holdSeconds() + " s after its last flow)");
+                });
+                if (n == 0) continue;
+                count.expirations.add(n);
+                try {
+                    maps.commit();
+                } catch (NetlinkException e) {
+                    // The allocator has let them go; an element the kernel kept would be unknown: say so loudly.
+                    count.nftFailures.increment();
+                    log.error("[!] removing " + n + " expired mappings: " + e.getMessage());
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void changed(MappingTable.Change c, Protocol p, int natPort, long endpoint, int flows, long receiver) {
+        PortAllocator a = allocators[p.ordinal()];
+        if (a == null) return;
+        lock.lock();
+        try {
+            if (a.ownerOf(natPort) != endpoint) return; // plain NAT, a port forward, or another endpoint
+            switch (c) {
+                case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(natPort, endpoint);
+                case UNMAPPED, RELEASED, MOVED -> {
+                    if (flows == 0) a.flowsEnded(natPort, endpoint, System.nanoTime(), holdNanos);
+                }
+                case UNKNOWN -> { }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int allocated() {
+        int n = 0;
+        for (PortAllocator a : allocators) if (a != null) n += a.allocated();
+        return n;
+    }
+
+    int held() {
+        int n = 0;
+        for (PortAllocator a : allocators) if (a != null) n += a.holding();
+        return n;
+    }
+}

@@ -1,0 +1,151 @@
+package org.conenatd.dataplane.nft;
+
+import org.conenatd.nat.Protocol;
+import org.conenatd.ops.StartupException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kernel mode's rules, installed at start and removed at stop. They are set up with the {@code nft}
+ * and {@code iptables} commands (once; map elements never spawn a process):
+ * <ul>
+ *   <li>table {@code ip conenatd}: per protocol a map {@code out_P} (LAN endpoint -> public port)
+ *       and {@code in_P} (public port -> LAN endpoint); a nat prerouting chain that DNATs WAN
+ *       packets to a mapped local port; a nat postrouting chain at {@code srcnat - 1} that
+ *       masquerades a mapped endpoint to its port (the nat hook stops at the first binding, so the
+ *       operator's own masquerade never sees it); and a forward chain that marks the first packet
+ *       of an endpoint that has no mapping yet.</li>
+ *   <li>one iptables rule in mangle FORWARD queueing marked packets to conenatd (this kernel has
+ *       no nft {@code queue} expression, but has the xtables NFQUEUE target), with
+ *       {@code --queue-bypass} so that a dead daemon means plain NAT, not loss.</li>
+ * </ul>
+ * Re-running the script keeps existing maps and their elements (a restart after {@code kill -9}
+ * adopts them); only the chains are rewritten.
+ */
+final class Ruleset {
+    private final KernelConfig cfg;
+    private boolean mangleExisted;
+    private boolean iptablesRuleAdded;
+
+    Ruleset(KernelConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    static String outMap(Protocol p) { return "out_" + p.label; }
+    static String inMap(Protocol p) { return "in_" + p.label; }
+
+    /** The nft script: idempotent, one transaction. */
+    String script() {
+        String t = "ip " + KernelConfig.TABLE;
+        String wan = "\"" + cfg.wanIf() + "\"";
+        StringBuilder sb = new StringBuilder("table ").append(t).append(" {\n");
+        for (Protocol p : cfg.protocols()) {
+            sb.append("  map ").append(outMap(p)).append(" { type ipv4_addr . inet_service : inet_service; }\n");
+            sb.append("  map ").append(inMap(p)).append(" { type inet_service : ipv4_addr . inet_service; }\n");
+        }
+        sb.append("  chain pre { type nat hook prerouting priority dstnat + 1; policy accept; }\n");
+        sb.append("  chain post { type nat hook postrouting priority srcnat - 1; policy accept; }\n");
+        sb.append("  chain first { type filter hook forward priority mangle - 1; policy accept; }\n");
+        sb.append("}\n");
+        for (String c : new String[] {"pre", "post", "first"}) sb.append("flush chain ").append(t).append(' ').append(c).append('\n');
+        for (Protocol p : cfg.protocols()) {
+            String l = p.label;
+            sb.append("add rule ").append(t).append(" pre iifname ").append(wan)
+                    .append(" fib daddr type local dnat ip to ").append(l).append(" dport map @").append(inMap(p)).append('\n');
+            sb.append("add rule ").append(t).append(" post oifname ").append(wan).append(" meta l4proto ").append(l)
+                    .append(" masquerade to : ip saddr . ").append(l).append(" sport map @").append(outMap(p)).append('\n');
+            sb.append("add rule ").append(t).append(" first oifname ").append(wan).append(" ct state new meta l4proto ")
+                    .append(l).append(" ip saddr . ").append(l).append(" sport != @").append(outMap(p))
+                    .append(" meta mark set meta mark | ").append(hex(cfg.markBit())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private List<String> iptablesRule(String action) {
+        return List.of("iptables", "-w", "5", "-t", "mangle", action, "FORWARD", "-o", cfg.wanIf(),
+                "-m", "mark", "--mark", hex(cfg.markBit()) + "/" + hex(cfg.markBit()),
+                "-m", "comment", "--comment", "conenatd first packets",
+                "-j", "NFQUEUE", "--queue-num", Integer.toString(cfg.queueNum()), "--queue-bypass");
+    }
+
+    static String hex(int v) {
+        return "0x" + Integer.toHexString(v);
+    }
+
+    /** Installs everything; on failure nothing is left behind and the message says why. */
+    void install() throws StartupException {
+        mangleExisted = run(List.of("nft", "list", "tables"), null).out.contains("table ip mangle");
+        Result r = run(List.of("nft", "-f", "-"), script());
+        if (r.code != 0) throw new StartupException("cannot install the nftables rules: " + r.firstLine());
+        if (run(withAction("-C"), null).code != 0) {
+            Result add = run(withAction("-I"), null);
+            if (add.code != 0) {
+                removeTable();
+                throw new StartupException("cannot add the iptables NFQUEUE rule (is the xt_NFQUEUE / nft_compat support there?): "
+                        + add.firstLine());
+            }
+        }
+        iptablesRuleAdded = true;
+    }
+
+    private List<String> withAction(String action) {
+        List<String> c = new ArrayList<>(iptablesRule(action));
+        if (action.equals("-I")) c.add(6, "1"); // first in FORWARD: before the operator's own verdicts
+        return c;
+    }
+
+    /** Removes what {@link #install} added, leaving the ruleset as it was before. */
+    void remove() {
+        if (iptablesRuleAdded) {
+            while (run(withAction("-D"), null).code == 0) { /* a leftover of a killed instance too */ }
+            if (!mangleExisted) dropEmptyMangleTable();
+            iptablesRuleAdded = false;
+        }
+        removeTable();
+    }
+
+    private void removeTable() {
+        run(List.of("nft", "delete", "table", "ip", KernelConfig.TABLE), null);
+    }
+
+    /** iptables-nft creates table ip mangle for our rule; if it was not there before and holds nothing else, it goes. */
+    private void dropEmptyMangleTable() {
+        Result r = run(List.of("iptables", "-w", "5", "-t", "mangle", "-S"), null);
+        if (r.code != 0) return;
+        for (String line : r.out.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("-P ")) return; // someone's rule or chain
+        }
+        run(List.of("nft", "delete", "table", "ip", "mangle"), null);
+    }
+
+    record Result(int code, String out) {
+        String firstLine() {
+            String s = out.strip();
+            int nl = s.indexOf('\n');
+            return nl < 0 ? s : s.substring(0, nl);
+        }
+    }
+
+    static Result run(List<String> cmd, String stdin) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, cmd.get(0) + " timed out");
+            }
+            return new Result(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Result(-1, cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, cmd.get(0) + ": interrupted");
+        }
+    }
+}
