@@ -94,7 +94,7 @@ final class Ruleset {
 
     private List<String> withAction(String action) {
         List<String> c = new ArrayList<>(iptablesRule(action));
-        if (action.equals("-I")) c.add(6, "1"); // first in FORWARD: before the operator's own verdicts
+        if (action.equals("-I")) c.add(7, "1"); // first in FORWARD: before the operator's own verdicts
         return c;
     }
 
