@@ -42,6 +42,11 @@ public final class Lab implements AutoCloseable {
     private Path statsFile;
 
     public Lab() throws IOException {
+        this("seed");
+    }
+
+    /** {@code rules}: "seed" (the README's iptables example) or "plain" (only a masquerade, for kernel mode). */
+    public Lab(String rules) throws IOException {
         requireRoot();
         String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder sb = new StringBuilder("it");
@@ -51,7 +56,7 @@ public final class Lab implements AutoCloseable {
         rtr = prefix + "-rtr";
         wan = prefix + "-wan";
         dir = Files.createTempDirectory("conenatd-" + prefix);
-        Result r = run(List.of(home.resolve("bin/conenatd-lab").toString(), "up", prefix));
+        Result r = run(List.of(home.resolve("bin/conenatd-lab").toString(), "up", prefix, rules));
         if (r.code != 0) {
             close();
             throw new IllegalStateException("lab up failed: " + r.out);
@@ -110,14 +115,26 @@ public final class Lab implements AutoCloseable {
         return home.resolve("bin/conenatd").toString();
     }
 
-    /** Starts the daemon in the router in the foreground (-f) and waits until it says it is ready. */
+    /** Starts the daemon in seed mode in the router in the foreground (-f) and waits until it says it is ready. */
     public void startDaemon(String... extra) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>(List.of("-n", NAT_IP, "-q", "1000", "-m", "2000"));
+        c.addAll(List.of(extra));
+        start(c);
+    }
+
+    /** Starts the daemon in kernel mode on the router's WAN interface (eth0) and waits until it is ready. */
+    public void startKernelDaemon(String... extra) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>(List.of("-i", "eth0"));
+        c.addAll(List.of(extra));
+        start(c);
+    }
+
+    private void start(List<String> args) throws IOException, InterruptedException {
         if (daemon != null) throw new IllegalStateException("daemon already running");
         daemonLog = dir.resolve("daemon-" + System.nanoTime() + ".log");
         statsFile = dir.resolve("stats");
-        List<String> c = new ArrayList<>(List.of(conenatd(), "-n", NAT_IP, "-q", "1000", "-m", "2000", "-f",
-                "--stats-file", statsFile.toString()));
-        c.addAll(List.of(extra));
+        List<String> c = new ArrayList<>(List.of(conenatd(), "-f", "--stats-file", statsFile.toString()));
+        c.addAll(args);
         // The launcher passes JVM options through; the daemon writes this file once it is ready
         // (the log line may be silenced by --quiet).
         Path ready = dir.resolve("ready-" + System.nanoTime());
@@ -149,6 +166,20 @@ public final class Lab implements AutoCloseable {
     }
 
     public Process daemonProcess() { return daemon; }
+
+    /** SIGKILL to the daemon's JVM: nothing of its own clean-up runs. */
+    public void killDaemon() throws InterruptedException {
+        if (daemon == null) return;
+        daemon.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        daemon.destroyForcibly();
+        daemon.waitFor(15, TimeUnit.SECONDS);
+        daemon = null;
+    }
+
+    /** The router's whole nftables ruleset as nft prints it. */
+    public String ruleset() throws IOException {
+        return exec(rtr, "nft", "list", "ruleset").out();
+    }
 
     public String daemonLog() throws IOException {
         return daemonLog == null || !Files.exists(daemonLog) ? "" : Files.readString(daemonLog);

@@ -32,6 +32,7 @@ public final class KernelPlane implements DataPlane {
     private Thread queueThread, expiryThread;
     private volatile boolean running;
     private PlaneContext ctx;
+    private InstanceLock lock;
 
     public KernelPlane(KernelConfig cfg) {
         this.cfg = cfg;
@@ -56,10 +57,34 @@ public final class KernelPlane implements DataPlane {
         if (Ruleset.run(java.util.List.of("nft", "--version"), null).code() != 0) {
             throw new StartupException("the nft command is missing (Debian: apt-get install nftables)");
         }
+        lock = InstanceLock.tryAcquire();
+        if (lock == null) {
+            throw new StartupException("another conenatd runs in kernel mode in this network namespace; stop it first");
+        }
+        try {
+            startLocked(context);
+        } catch (StartupException | RuntimeException e) {
+            lock.close();
+            lock = null;
+            throw e;
+        }
+    }
+
+    private void startLocked(PlaneContext context) throws StartupException {
         KernelCounters count = new KernelCounters(context.counters());
+        // The queue first: if another process owns it, nothing of the ruleset has been touched.
+        try {
+            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), true, 4 << 20, 128);
+        } catch (NetlinkException e) {
+            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
+                    ? "; queue " + cfg.queueNum() + " is already bound by another process (pick another with -q)"
+                    : StartupHints.of(e);
+            throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
+        }
         try {
             maps = NftMaps.open(KernelConfig.TABLE);
         } catch (NetlinkException e) {
+            closeQueue();
             throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
         }
         mappings = new Mappings(cfg, maps, context.nat(), count, context.log());
@@ -73,6 +98,7 @@ public final class KernelPlane implements DataPlane {
         } catch (NetlinkException e) {
             if (e.errno() != Errno.ENOENT) { // ENOENT: no table left behind, nothing to adopt
                 maps.close();
+                closeQueue();
                 throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage());
             }
         }
@@ -81,17 +107,8 @@ public final class KernelPlane implements DataPlane {
             ruleset.install();
         } catch (StartupException e) {
             maps.close();
+            closeQueue();
             throw e;
-        }
-        try {
-            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), true, 4 << 20, 128);
-        } catch (NetlinkException e) {
-            ruleset.remove();
-            maps.close();
-            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
-                    ? "; queue " + cfg.queueNum() + " is already bound by another process (another conenatd? pick one with -q)"
-                    : StartupHints.of(e);
-            throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
         }
         context.nat().addListener(mappings);
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
@@ -133,15 +150,7 @@ public final class KernelPlane implements DataPlane {
         if (outbound != null) outbound.stop();
         join(queueThread);
         join(expiryThread);
-        if (queue != null) {
-            try {
-                queue.unbind();
-            } catch (NetlinkException e) {
-                ctx.log().warn("[!] " + e.getMessage());
-            }
-            queue.close();
-            queue = null;
-        }
+        closeQueue();
         if (ruleset != null) {
             ruleset.remove();
             ruleset = null;
@@ -151,6 +160,21 @@ public final class KernelPlane implements DataPlane {
             maps = null;
         }
         queueThread = expiryThread = null;
+        if (lock != null) {
+            lock.close();
+            lock = null;
+        }
+    }
+
+    private void closeQueue() {
+        if (queue == null) return;
+        try {
+            queue.unbind();
+        } catch (NetlinkException e) {
+            ctx.log().warn("[!] " + e.getMessage());
+        }
+        queue.close();
+        queue = null;
     }
 
     private static void join(Thread t) {

@@ -1,0 +1,228 @@
+package org.conenatd.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.conenatd.it.Lab.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Kernel mode ({@code -i eth0}) on a router whose only NAT rule is a masquerade, with real peers:
+ * conenatd allocates the ports and keeps the nftables maps; the kernel does the rest.
+ */
+class KernelModeIT {
+
+    private static String stunVerdict(Lab lab, String from) throws Exception {
+        Result r = from == null ? lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY)
+                : lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
+        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
+        assertTrue(m.find(), "stun printed no verdict: " + r.out());
+        return m.group(1).trim();
+    }
+
+    private static void stund(Lab lab) throws Exception {
+        lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
+        Thread.sleep(500);
+    }
+
+    /** The public port a WAN socket saw the LAN socket's packet come from (address checked too). */
+    private static int publicPort(Lab lab, DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort,
+                                  String natAddr) throws Exception {
+        Lab.send(lanSock, wanAddr, wanPort, "out");
+        Received r = Lab.receive(wanSock, 3000);
+        assertNotNull(r, "outbound packet never reached the WAN\n" + lab.daemonLog());
+        assertEquals(natAddr, r.addr(), "masqueraded to the interface's address");
+        return r.port();
+    }
+
+    /** A fresh WAN peer sends to the public port; the LAN socket must get it from the peer's real address, and its answer must come back from the public port. */
+    private static void freshPeerGetsThrough(Lab lab, DatagramSocket lanSock, String peerAddr, int peerPort, String natAddr, int natPort)
+            throws Exception {
+        DatagramSocket peer = lab.udp(lab.wan, peerAddr, peerPort);
+        Lab.send(peer, natAddr, natPort, "hello from " + peerAddr);
+        Received in = Lab.receive(lanSock, 3000);
+        assertNotNull(in, "fresh peer " + peerAddr + " did not reach " + natAddr + ":" + natPort + "\n" + lab.daemonLog());
+        assertEquals(peerAddr + ":" + peerPort, in.from());
+        Lab.send(lanSock, peerAddr, peerPort, "answer");
+        Received back = Lab.receive(peer, 3000);
+        assertNotNull(back, "the answer never reached " + peerAddr);
+        assertEquals(natAddr + ":" + natPort, back.from(), "the answer leaves from the mapped port");
+    }
+
+    @Test
+    void stunSeesFullConeWithTheDaemonAndSigtermRestoresTheRuleset() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            stund(lab);
+            String before = stunVerdict(lab, null);
+            assertTrue(before.contains("Port Dependent Filter"), "plain masquerade: " + before);
+            String rulesBefore = lab.ruleset();
+
+            lab.startKernelDaemon();
+            String with = stunVerdict(lab, null);
+            assertTrue(with.contains("Independent Mapping") && with.contains("Independent Filter")
+                    && !with.contains("Dependent Filter"), "kernel mode: " + with + "\n" + lab.daemonLog());
+            assertTrue(with.contains("preserves ports"), with);
+            assertTrue(lab.daemonLog().contains("allocated"), lab.daemonLog());
+            assertTrue(lab.ruleset().contains("table ip conenatd"));
+
+            assertEquals(0, lab.stopDaemon());
+            assertEquals(rulesBefore, lab.ruleset(), "SIGTERM leaves the ruleset exactly as before the start");
+            String after = stunVerdict(lab, null);
+            assertTrue(after.contains("Port Dependent Filter"), "after the daemon stopped: " + after);
+        }
+    }
+
+    @Test
+    void twoLanHostsOnTheSameSourcePortGetDistinctPortsAndFreshPeersReachEachWithoutUserSpace() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon();
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 40000);
+            DatagramSocket b = lab.udp(lab.lan, LAN2, 40000);
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int pa = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+            int pb = publicPort(lab, b, server, "203.0.113.10", 5000, NAT_IP);
+            assertEquals(40000, pa, "the first endpoint keeps its own port (port preservation)");
+            assertNotEquals(pa, pb, "no two LAN endpoints ever share a port");
+            long queued = lab.awaitStat("allocations", v -> v == 2, 5000);
+            long queuedBefore = lab.stats().get("queued");
+
+            // the same endpoint to another destination: the same port, and nothing queued
+            DatagramSocket other = lab.udp(lab.wan, "203.0.113.20", 5001);
+            assertEquals(pa, publicPort(lab, a, other, "203.0.113.20", 5001, NAT_IP), "endpoint-independent mapping");
+
+            for (int i = 0; i < 3; i++) {
+                freshPeerGetsThrough(lab, a, "203.0.113." + (11 + i), 6000 + i, NAT_IP, pa);
+                freshPeerGetsThrough(lab, b, "203.0.113." + (21 + i), 6100 + i, NAT_IP, pb);
+            }
+            Thread.sleep(1200); // the stats file is rewritten every second
+            Map<String, Long> s = lab.stats();
+            assertEquals(queuedBefore, s.get("queued"), "inbound packets and known endpoints never reach the queue: " + s);
+            assertEquals(2, s.get("allocations"), s.toString());
+            assertEquals(2L, queued);
+        }
+    }
+
+    @Test
+    void aMappingOutlivesItsLastFlowByTheHoldTimeAndThenItsPortIsClosed() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon("--hold", "2");
+            assertTrue(lab.daemonLog().contains("below RFC 4787's 120 s"), "a short hold is warned about");
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 41000);
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int port = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+            freshPeerGetsThrough(lab, a, "203.0.113.11", 6000, NAT_IP, port);
+
+            lab.exec(lab.rtr, "conntrack", "-F"); // every flow ends now
+            Thread.sleep(500);
+            freshPeerGetsThrough(lab, a, "203.0.113.12", 6001, NAT_IP, port); // still held
+            lab.exec(lab.rtr, "conntrack", "-F");
+            lab.awaitStat("expirations", v -> v >= 1, 8000);
+            assertTrue(lab.daemonLog().contains("udp eth0:" + port + " -> " + LAN1 + ":41000 released"), lab.daemonLog());
+            assertFalse(lab.exec(lab.rtr, "nft", "list", "map", "ip", "conenatd", "in_udp").out().contains(port + " :"),
+                    "the element is gone with the mapping");
+            DatagramSocket late = lab.udp(lab.wan, "203.0.113.13", 6002);
+            Lab.send(late, NAT_IP, port, "too late");
+            assertNull(Lab.receive(a, 1500), "after the hold an unsolicited packet no longer gets in");
+        }
+    }
+
+    @Test
+    void killAndRestartChangeNoLivePort() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon();
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 42000);
+            DatagramSocket b = lab.udp(lab.lan, LAN2, 42000);
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int pa = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+            int pb = publicPort(lab, b, server, "203.0.113.10", 5000, NAT_IP);
+
+            lab.killDaemon();
+            freshPeerGetsThrough(lab, b, "203.0.113.11", 6000, NAT_IP, pb); // the kernel keeps working without us
+            lab.startKernelDaemon();
+            assertTrue(lab.daemonLog().contains("adopted 2 mappings from the maps a previous instance left"), lab.daemonLog());
+            freshPeerGetsThrough(lab, a, "203.0.113.12", 6001, NAT_IP, pa);
+            assertEquals(1, lab.exec(lab.rtr, "sh", "-c", "iptables -t mangle -S FORWARD | grep -c NFQUEUE").out().trim().chars()
+                    .filter(Character::isDigit).map(c -> c - '0').sum(), "the queue rule is not added twice");
+
+            assertEquals(0, lab.stopDaemon()); // SIGTERM: the table goes, the flows stay
+            lab.startKernelDaemon();
+            assertTrue(lab.daemonLog().contains("adopted 2 mappings from live conntrack flows"), lab.daemonLog());
+            DatagramSocket other = lab.udp(lab.wan, "203.0.113.20", 5002);
+            assertEquals(pb, publicPort(lab, b, other, "203.0.113.20", 5002, NAT_IP), "a new flow after the restart: same port");
+            freshPeerGetsThrough(lab, a, "203.0.113.13", 6002, NAT_IP, pa);
+        }
+    }
+
+    @Test
+    void aWanAddressChangeKeepsEveryPortOnTheNewAddress() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon();
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 43000);
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int port = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+
+            String newIp = "203.0.113.5";
+            lab.exec(lab.rtr, "ip", "addr", "del", NAT_IP + "/24", "dev", "eth0");
+            lab.exec(lab.rtr, "ip", "addr", "add", newIp + "/24", "dev", "eth0");
+            Thread.sleep(300);
+            assertEquals(port, publicPort(lab, a, server, "203.0.113.10", 5000, newIp), "same port, new address");
+            freshPeerGetsThrough(lab, a, "203.0.113.11", 6000, newIp, port);
+        }
+    }
+
+    @Test
+    void anExhaustedPoolFallsBackToPlainNatAndDropsNothing() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon("--ports", "30000-30001");
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int p1 = publicPort(lab, lab.udp(lab.lan, LAN1, 44000), server, "203.0.113.10", 5000, NAT_IP);
+            int p2 = publicPort(lab, lab.udp(lab.lan, LAN1, 44001), server, "203.0.113.10", 5000, NAT_IP);
+            assertEquals(List.of(30000, 30001), List.of(Math.min(p1, p2), Math.max(p1, p2)));
+            DatagramSocket third = lab.udp(lab.lan, LAN2, 44002);
+            int p3 = publicPort(lab, third, server, "203.0.113.10", 5000, NAT_IP); // delivered: plain masquerade
+            assertTrue(p3 != 30000 && p3 != 30001, "plain NAT's own port: " + p3);
+            lab.awaitStat("pool_exhausted", v -> v >= 1, 5000);
+            assertTrue(lab.daemonLog().contains("no free port in the pool"), lab.daemonLog());
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineANonZeroExitAndLeavesNothingBehind() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            String rules = lab.ruleset();
+            Result noIf = lab.exec(lab.rtr, lab.conenatd(), "-i", "nosuch0", "-f");
+            assertEquals(1, noIf.code(), noIf.out());
+            assertTrue(noIf.out().contains("no network interface 'nosuch0'"), noIf.out());
+            assertEquals(rules, lab.ruleset());
+
+            Result noNft = lab.exec(lab.rtr, "env", "PATH=/usr/bin:/bin", lab.conenatd(), "-i", "eth0", "-f");
+            assertEquals(1, noNft.code(), noNft.out());
+            assertTrue(noNft.out().contains("the nft command is missing"), noNft.out());
+            assertEquals(rules, lab.ruleset());
+
+            Result inverted = lab.exec(lab.rtr, lab.conenatd(), "-i", "eth0", "-f", "--ports", "40000-30000");
+            assertEquals(1, inverted.code(), inverted.out());
+            assertTrue(inverted.out().contains("inverted"), inverted.out());
+
+            lab.startKernelDaemon();
+            String running = lab.ruleset();
+            Result second = lab.exec(lab.rtr, lab.conenatd(), "-i", "eth0", "-f", "-q", "47001");
+            assertEquals(1, second.code(), second.out());
+            assertTrue(second.out().contains("another conenatd runs in kernel mode"), second.out());
+            Result sameQueue = lab.exec(lab.rtr, lab.conenatd(), "-n", NAT_IP, "-q", "47000", "-m", "1", "-f");
+            assertEquals(1, sameQueue.code(), sameQueue.out());
+            assertTrue(sameQueue.out().contains("already bound"), sameQueue.out());
+            for (Result r : List.of(noIf, noNft, inverted, second, sameQueue)) {
+                assertFalse(r.out().contains("Exception") || r.out().contains("\tat "), "no stack trace: " + r.out());
+            }
+            assertEquals(running, lab.ruleset(), "a refused second instance touches nothing of the first");
+            assertEquals(0, lab.stopDaemon());
+            assertEquals(rules, lab.ruleset());
+        }
+    }
+}
