@@ -1,6 +1,6 @@
 package org.conenatd.nat;
 
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Arrays;
 
 /**
  * The full-cone logic, free of sockets and of kernel vocabulary: counts the live flows of every
@@ -18,7 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FullConeNat {
     private final MappingTable table;
-    private final CopyOnWriteArrayList<MappingListener> listeners = new CopyOnWriteArrayList<>();
+    /** Copied on add (rare), read on every change: a plain array walk allocates nothing. */
+    private volatile MappingListener[] listeners = new MappingListener[0];
     private final FlowIndex[] flows = perProtocol();
     private FlowIndex[] born, dead; // non-null while a resync window is open
 
@@ -31,8 +32,10 @@ public final class FullConeNat {
     }
 
     /** Adds a listener; every change is told to every listener, in the order they were added. */
-    public void addListener(MappingListener l) {
-        listeners.add(l);
+    public synchronized void addListener(MappingListener l) {
+        MappingListener[] a = Arrays.copyOf(listeners, listeners.length + 1);
+        a[a.length - 1] = l;
+        listeners = a;
     }
 
     public MappingTable table() { return table; }
@@ -91,10 +94,11 @@ public final class FullConeNat {
     }
 
     private void report(MappingTable.Change c, Protocol p, int natPort, long ep) {
-        if (listeners.isEmpty()) return;
+        MappingListener[] ls = listeners;
+        if (ls.length == 0) return;
         int n = table.flows(p, natPort, ep);
         long receiver = table.lookup(p, natPort);
-        for (MappingListener l : listeners) l.changed(c, p, natPort, ep, n, receiver);
+        for (MappingListener l : ls) l.changed(c, p, natPort, ep, n, receiver);
     }
 
     /** Opens a resync window: from now on, starts and ends are remembered until {@link #finishResync}. */
