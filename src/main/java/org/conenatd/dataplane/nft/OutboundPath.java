@@ -8,6 +8,7 @@ import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
 import org.conenatd.nfqueue.QueuedPacket;
 import org.conenatd.nfqueue.Verdict;
+import org.conenatd.dataplane.QueueWorker;
 import org.conenatd.ops.Log;
 import org.conenatd.packet.Inet4;
 import org.conenatd.packet.Ipv4Ports;
@@ -22,16 +23,14 @@ import java.lang.foreign.MemorySegment;
  * and the packet leaves from its endpoint's port. A packet that got no port (pool exhausted, or
  * nothing to map) goes on too, to the router's plain NAT: nothing is ever dropped here.
  */
-final class OutboundPath implements Runnable {
+final class OutboundPath extends QueueWorker {
     static final int BATCH = 64;
     private static final int SLOT_BYTES = 512; // headers only: the queue copies 128 bytes a packet
 
     private final NfQueue queue;
     private final Mappings mappings;
     private final int markBit;
-    private final Log log;
     private final KernelCounters count;
-    private volatile boolean running = true;
 
     private final MemorySegment[] bufs = new MemorySegment[BATCH];
     private final BatchReceiver batch;
@@ -42,39 +41,20 @@ final class OutboundPath implements Runnable {
     private int pending;
 
     OutboundPath(NfQueue queue, Mappings mappings, int markBit, Log log, KernelCounters count) {
+        super(log);
         this.queue = queue;
         this.mappings = mappings;
         this.markBit = markBit;
-        this.log = log;
         this.count = count;
         Arena arena = Arena.ofAuto();
         for (int i = 0; i < BATCH; i++) bufs[i] = arena.allocate(SLOT_BYTES, 8);
         batch = new BatchReceiver(bufs);
     }
 
-    void stop() {
-        running = false;
-    }
-
-    @Override
-    public void run() {
-        while (running) {
-            try {
-                cycle();
-            } catch (NetlinkException | RuntimeException e) {
-                log.error("[!] queue: " + (e instanceof NetlinkException ? e.getMessage() : "unexpected " + e));
-                rescue();
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
 
     /** Every packet of a failed batch goes on, unmarked: plain NAT rather than a stuck packet. */
-    private void rescue() {
+    @Override
+    protected void rescue() {
         try {
             for (int i = 0; i < pending; i++) release(i);
             queue.flushVerdicts();
@@ -85,7 +65,8 @@ final class OutboundPath implements Runnable {
         }
     }
 
-    void cycle() throws NetlinkException {
+    @Override
+    protected void cycle() throws NetlinkException {
         pending = 0;
         int n = batch.receive(queue.transport());
         if (n <= 0) return;

@@ -12,6 +12,7 @@ import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
 import org.conenatd.nfqueue.QueuedPacket;
 import org.conenatd.nfqueue.Verdict;
+import org.conenatd.dataplane.QueueWorker;
 import org.conenatd.ops.Log;
 import org.conenatd.packet.Inet4;
 import org.conenatd.packet.Ipv4UdpView;
@@ -28,7 +29,7 @@ import java.lang.foreign.MemorySegment;
  * verdicts together. Buffers and rows are allocated once; the per-packet path allocates nothing
  * unless a log line is written.
  */
-final class InboundPath implements Runnable {
+final class InboundPath extends QueueWorker {
     static final int BATCH = 64;
     private static final int SLOT_BYTES = 66 * 1024; // a whole 64 KiB packet plus netlink headers
     static final int ROWS = BATCH * 2;
@@ -46,9 +47,7 @@ final class InboundPath implements Runnable {
     private final int natIp;
     private final int fwmark;
     private final int ctTimeout;
-    private final Log log;
     private final SeedCounters count;
-    private volatile boolean running = true;
 
     private final MemorySegment[] bufs = new MemorySegment[BATCH];
     private final BatchReceiver batch;
@@ -62,6 +61,7 @@ final class InboundPath implements Runnable {
 
     InboundPath(NfQueue queue, DnatBatch creates, FullConeNat nat, PlaneContext.EventBarrier events, int natIp,
                 int fwmark, int ctTimeout, Log log, SeedCounters count) {
+        super(log);
         if (creates.capacity() < ROWS) throw new IllegalArgumentException("creation batch smaller than " + ROWS);
         this.queue = queue;
         this.creates = creates;
@@ -70,7 +70,6 @@ final class InboundPath implements Runnable {
         this.natIp = natIp;
         this.fwmark = fwmark;
         this.ctTimeout = ctTimeout;
-        this.log = log;
         this.count = count;
         Arena arena = Arena.ofAuto();
         for (int i = 0; i < BATCH; i++) bufs[i] = arena.allocate(SLOT_BYTES, 8);
@@ -78,25 +77,10 @@ final class InboundPath implements Runnable {
         batch = new BatchReceiver(bufs);
     }
 
-    void stop() {
-        running = false;
-    }
-
-    @Override
-    public void run() {
-        while (running) {
-            try {
-                cycle();
-            } catch (NetlinkException | RuntimeException e) {
-                log.error("[!] queue: " + (e instanceof NetlinkException ? e.getMessage() : "unexpected " + e));
-                rescue();
-                sleepQuietly();
-            }
-        }
-    }
 
     /** After a failure mid-batch: every packet still without a verdict is passed on unforwarded. */
-    void rescue() {
+    @Override
+    protected void rescue() {
         try {
             for (int i = finished; i < pending; i++) passBack(rows[i].packetId);
             queue.flushVerdicts();
@@ -110,7 +94,8 @@ final class InboundPath implements Runnable {
     }
 
     /** One batch: receive, classify, create entries, give every packet its verdict. */
-    void cycle() throws NetlinkException {
+    @Override
+    protected void cycle() throws NetlinkException {
         pending = 0;
         finished = 0;
         caughtUp = false;
@@ -226,13 +211,5 @@ final class InboundPath implements Runnable {
                     + " failed: " + name + " (" + times + " so far); packet passed on unforwarded");
         }
         passBack(r.packetId);
-    }
-
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
