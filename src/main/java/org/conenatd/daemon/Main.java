@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -55,9 +56,18 @@ public final class Main implements Callable<Integer> {
             description = "Kernel mode: how long a mapping outlives its last flow (default ${DEFAULT-VALUE}; RFC 4787 asks at least 120).")
     int hold;
 
-    @Option(names = "--protocols", paramLabel = "<udp[,tcp]>", defaultValue = "udp",
+    @Option(names = "--protocols", paramLabel = "<udp,tcp>", defaultValue = "udp,tcp",
             description = "Kernel mode: the protocols that get full cone (default ${DEFAULT-VALUE}).")
     String protocols;
+
+    @Option(names = "--filtering", paramLabel = "<endpoint|address>", defaultValue = "endpoint",
+            description = "Kernel mode: who may reach a mapped port: 'endpoint' any peer (full cone, default), "
+                    + "'address' only peers at an address the LAN endpoint has sent to (restricted cone).")
+    String filtering;
+
+    @Option(names = "--source", paramLabel = "<cidr>",
+            description = "Kernel mode: only these LAN sources get full cone (repeatable); the others keep the router's plain NAT.")
+    List<String> sources = new java.util.ArrayList<>();
 
     @Option(names = {"-p", "--pid-file"}, paramLabel = "<pid-file>", description = "Write the pid here and hold a lock on it.")
     Path pidFile;

@@ -68,7 +68,15 @@ final class Modes {
         if (m.hold < 1) throw new StartupException("invalid --hold " + m.hold + ": must be at least 1 second");
         List<Protocol> protocols = protocols(m.protocols);
         String warning = m.hold < 120 ? "--hold " + m.hold + " is below RFC 4787's 120 s: mappings may go while applications still count on them" : null;
-        KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols, m.queueMaxLen);
+        KernelConfig.Filtering filtering = switch (m.filtering.trim().toLowerCase()) {
+            case "endpoint" -> KernelConfig.Filtering.ENDPOINT;
+            case "address" -> KernelConfig.Filtering.ADDRESS;
+            default -> throw new StartupException("invalid --filtering '" + m.filtering + "': expected endpoint or address");
+        };
+        List<String> sources = new ArrayList<>();
+        for (String c : m.sources) sources.add(cidr(c));
+        KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols, m.queueMaxLen,
+                filtering, List.copyOf(sources));
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
 
@@ -83,6 +91,25 @@ final class Modes {
             return new int[] {a, b};
         } catch (NumberFormatException e) {
             throw new StartupException("invalid --ports '" + s + "': expected <first>-<last>, like 1024-65535");
+        }
+    }
+
+    /** "10.0.0.0/24" or "10.0.0.10" (a /32), normalised; the host bits must be zero. */
+    static String cidr(String s) throws StartupException {
+        String t = s.trim();
+        int slash = t.indexOf('/');
+        try {
+            int addr = Inet4.parseAddr(slash < 0 ? t : t.substring(0, slash));
+            int len = slash < 0 ? 32 : Integer.parseInt(t.substring(slash + 1));
+            if (len < 0 || len > 32) throw new NumberFormatException();
+            int mask = len == 0 ? 0 : -1 << (32 - len);
+            if ((addr & ~mask) != 0) {
+                throw new StartupException("invalid --source '" + s + "': host bits set; did you mean "
+                        + Inet4.format(addr & mask) + "/" + len + "?");
+            }
+            return Inet4.format(addr) + "/" + len;
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid --source '" + s + "': expected an IPv4 address or prefix like 10.0.0.0/24");
         }
     }
 

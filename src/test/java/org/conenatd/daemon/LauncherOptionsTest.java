@@ -65,7 +65,8 @@ class LauncherOptionsTest {
             boolean fg = List.of(o.names()).contains("--foreground") || o.usageHelp() || o.versionHelp();
             Kind want = fg ? Kind.FOREGROUND
                     : o.typeInfo().isBoolean() && o.arity().max() == 0 ? Kind.FLAG
-                    : o.arity().min() == 1 && o.arity().max() == 1 && !o.typeInfo().isMultiValue() ? Kind.VALUE
+                    // a repeatable option (a List) still takes exactly one word per occurrence
+                    : o.arity().min() == 1 && o.arity().max() == 1 ? Kind.VALUE
                     : Kind.OTHER;
             for (String n : o.names()) {
                 assertEquals(want, t.get(n), n);

@@ -39,6 +39,10 @@ class MainTest {
             "-i eth0 --protocols sctp          | 1 | invalid --protocols 'sctp'",
             "-i eth0 -q 70000                  | 1 | queue number must be 0-65535",
             "-i eth0/x                         | 1 | not an interface name",
+            "-i eth0 --filtering port          | 1 | invalid --filtering 'port'",
+            "-i eth0 --source 10.0.0.1/24      | 1 | host bits set; did you mean 10.0.0.0/24?",
+            "-i eth0 --source 10.0.0.0/33      | 1 | invalid --source '10.0.0.0/33'",
+            "-i eth0 --source lan              | 1 | invalid --source 'lan'",
     })
     void badInputGivesOneClearLineAndANonZeroExit(String args, int code, String message) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

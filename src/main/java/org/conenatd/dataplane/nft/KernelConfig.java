@@ -6,11 +6,27 @@ import java.util.List;
 
 /**
  * Kernel mode's settings: the WAN interface, the queue and mark bit that carry first packets of
- * new LAN endpoints to conenatd, the port pool, the hold time after a mapping's last flow, and the
- * protocols that get full cone.
+ * new LAN endpoints to conenatd, the port pool, the hold time after a mapping's last flow, the
+ * protocols that get full cone, the filtering behaviour, and the LAN sources it applies to (empty:
+ * all of them).
  */
 public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
-                           int holdSeconds, List<Protocol> protocols, int queueMaxLen) {
+                           int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
+                           List<String> sources) {
     /** The nftables table conenatd owns; nothing else of the ruleset is touched. */
     public static final String TABLE = "conenatd";
+
+    /** RFC 4787 REQ-8: who may send to a mapped port. */
+    public enum Filtering {
+        /** Any peer: full cone. */
+        ENDPOINT,
+        /** Only peers at an address the LAN endpoint has sent to, from any of their ports: restricted cone. */
+        ADDRESS
+    }
+
+    /** Settings with the defaults the tests and tools start from. */
+    public KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort, int holdSeconds,
+                        List<Protocol> protocols, int queueMaxLen) {
+        this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, Filtering.ENDPOINT, List.of());
+    }
 }

@@ -38,35 +38,72 @@ final class Ruleset {
     static String outMap(Protocol p) { return "out_" + p.label; }
     static String inMap(Protocol p) { return "in_" + p.label; }
 
+    static String contactedSet(Protocol p) { return "contacted_" + p.label; }
+
     /** The nft script: idempotent, one transaction. */
     String script() {
         String t = "ip " + KernelConfig.TABLE;
         String wan = "\"" + cfg.wanIf() + "\"";
+        boolean address = cfg.filtering() == KernelConfig.Filtering.ADDRESS;
+        String src = cfg.sources().isEmpty() ? "" : "ip saddr @sources ";
         StringBuilder sb = new StringBuilder("table ").append(t).append(" {\n");
         for (Protocol p : cfg.protocols()) {
             sb.append("  map ").append(outMap(p)).append(" { type ipv4_addr . inet_service : inet_service; }\n");
             sb.append("  map ").append(inMap(p)).append(" { type inet_service : ipv4_addr . inet_service; }\n");
+            // (public port . peer address) the endpoint has sent to, refreshed by its traffic
+            if (address) {
+                sb.append("  set ").append(contactedSet(p)).append(" { type inet_service . ipv4_addr; flags dynamic,timeout; timeout ")
+                        .append(cfg.holdSeconds()).append("s; }\n");
+            }
         }
+        sb.append("  set sources { type ipv4_addr; flags interval; }\n");
         sb.append("  chain pre { type nat hook prerouting priority dstnat + 1; policy accept; }\n");
         sb.append("  chain post { type nat hook postrouting priority srcnat - 1; policy accept; }\n");
         sb.append("  chain first { type filter hook forward priority mangle - 1; policy accept; }\n");
+        sb.append("  chain seen { type filter hook postrouting priority srcnat + 10; policy accept; }\n");
         sb.append("}\n");
-        for (String c : new String[] {"pre", "post", "first"}) sb.append("flush chain ").append(t).append(' ').append(c).append('\n');
+        for (String c : new String[] {"pre", "post", "first", "seen"}) sb.append("flush chain ").append(t).append(' ').append(c).append('\n');
+        sb.append("flush set ").append(t).append(" sources\n");
+        if (!cfg.sources().isEmpty()) {
+            sb.append("add element ").append(t).append(" sources { ").append(String.join(", ", cfg.sources())).append(" }\n");
+        }
         for (Protocol p : cfg.protocols()) {
-            String l = p.label;
-            sb.append("add rule ").append(t).append(" pre iifname ").append(wan)
-                    .append(" fib daddr type local dnat ip to ").append(l).append(" dport map @").append(inMap(p)).append('\n');
-            sb.append("add rule ").append(t).append(" post oifname ").append(wan).append(" meta l4proto ").append(l)
-                    .append(" masquerade to : ip saddr . ").append(l).append(" sport map @").append(outMap(p)).append('\n');
-            sb.append("add rule ").append(t).append(" first oifname ").append(wan).append(" ct state new meta l4proto ")
-                    .append(l).append(" ip saddr . ").append(l).append(" sport != @").append(outMap(p))
-                    .append(" meta mark set meta mark | ").append(hex(cfg.markBit())).append('\n');
+            String l = p.label, out = "@" + outMap(p), in = "@" + inMap(p);
+            String rule = "add rule " + t + " ";
+            // inbound: a WAN packet to a mapped local port goes to its endpoint (from any peer, or,
+            // with address filtering, from a peer address the endpoint has sent to)
+            sb.append(rule).append("pre iifname ").append(wan).append(" fib daddr type local ")
+                    .append(address ? l + " dport . ip saddr @" + contactedSet(p) + " " : "")
+                    .append("dnat ip to ").append(l).append(" dport map ").append(in).append('\n');
+            // hairpin: a LAN packet to the public address and a mapped port goes to that endpoint too
+            sb.append(rule).append("pre iifname != ").append(wan).append(" fib daddr type local dnat ip to ")
+                    .append(l).append(" dport map ").append(in).append('\n');
+            // outbound: a mapped endpoint leaves from its port on whatever address the interface has
+            sb.append(rule).append("post oifname ").append(wan).append(" meta l4proto ").append(l)
+                    .append(" masquerade to : ip saddr . ").append(l).append(" sport map ").append(out).append('\n');
+            // hairpin: the receiver sees the sender's public address and mapped port
+            sb.append(rule).append("post oifname != ").append(wan).append(" iifname != ").append(wan)
+                    .append(" ct status dnat meta l4proto ").append(l).append(" snat ip to ct original ip daddr : ip saddr . ")
+                    .append(l).append(" sport map ").append(out).append('\n');
+            // first packets of endpoints without a mapping: to the WAN, or hairpinned
+            String mark = " meta mark set meta mark | " + hex(cfg.markBit()) + "\n";
+            sb.append(rule).append("first oifname ").append(wan).append(" ct state new ").append(src).append("meta l4proto ").append(l)
+                    .append(" ip saddr . ").append(l).append(" sport != ").append(out).append(mark);
+            sb.append(rule).append("first iifname != ").append(wan).append(" oifname != ").append(wan)
+                    .append(" ct state new ct status dnat ").append(src).append("meta l4proto ").append(l)
+                    .append(" ip saddr . ").append(l).append(" sport != ").append(out).append(mark);
+            if (address) {
+                // after NAT: the public source port . the peer address it went to
+                sb.append(rule).append("seen oifname ").append(wan).append(" meta l4proto ").append(l)
+                        .append(" ct status snat update @").append(contactedSet(p)).append(" { ").append(l)
+                        .append(" sport . ip daddr }\n");
+            }
         }
         return sb.toString();
     }
 
     private List<String> iptablesRule(String action) {
-        return List.of("iptables", "-w", "5", "-t", "mangle", action, "FORWARD", "-o", cfg.wanIf(),
+        return List.of("iptables", "-w", "5", "-t", "mangle", action, "FORWARD",
                 "-m", "mark", "--mark", hex(cfg.markBit()) + "/" + hex(cfg.markBit()),
                 "-m", "comment", "--comment", "conenatd first packets",
                 "-j", "NFQUEUE", "--queue-num", Integer.toString(cfg.queueNum()), "--queue-bypass");
