@@ -18,22 +18,32 @@ final class ChangeLog implements MappingListener {
     private final Log log;
     private final String publicAddress;
     private final LongAdder conflicts;
+    private final boolean flowsAreMappings;
 
-    /** @param publicAddress how the public side is named in lines: the nat-ip, or the WAN interface */
-    ChangeLog(Log log, String publicAddress, Counters counters) {
+    /**
+     * @param publicAddress    how the public side is named in lines: the nat-ip, or the WAN interface
+     * @param flowsAreMappings false in kernel mode, where flows come and go under allocated
+     *                         mappings: their lines are then debug lines
+     */
+    ChangeLog(Log log, String publicAddress, boolean flowsAreMappings, Counters counters) {
         this.log = log;
         this.publicAddress = publicAddress;
+        this.flowsAreMappings = flowsAreMappings;
         this.conflicts = counters.counter("conflicts", "Second LAN endpoints seen on an already mapped port.");
     }
 
     @Override
     public void changed(Change c, Protocol p, int natPort, long endpoint, int flows, long receiver) {
         if (c == Change.CONFLICT) conflicts.increment();
-        boolean quietKind = c == Change.REFRESHED || c == Change.RELEASED || c == Change.UNKNOWN;
+        boolean quietKind = c == Change.REFRESHED || c == Change.RELEASED || c == Change.UNKNOWN || !flowsAreMappings;
         if (quietKind && !log.debugEnabled()) return;
         if (log.level() == Log.Level.QUIET && c != Change.CONFLICT) return;
         String pub = p.label + " " + publicAddress + ":" + natPort;
         String lan = Endpoint.format(endpoint);
+        if (!flowsAreMappings) {
+            log.debug("[.] " + pub + " -> " + lan + " " + c.name().toLowerCase() + ", flows " + flows);
+            return;
+        }
         switch (c) {
             case MAPPED -> log.info("[+] " + pub + " -> " + lan + " mapped");
             case UNMAPPED -> log.info("[-] " + pub + " -> " + lan + " unmapped (last flow gone)");

@@ -59,7 +59,7 @@ public final class Daemon {
         counters.gauge("mappings", "Mapped public ports.", table::mappedPorts);
         counters.gauge("mapping_endpoints", "(public port, LAN endpoint) pairs with live flows.", table::slots);
         counters.gauge("mapping_flows", "Live conntrack flows that make mappings.", nat::flowCount);
-        nat.addListener(new ChangeLog(log, publicAddress, counters));
+        nat.addListener(new ChangeLog(log, publicAddress, plane.mappingsAreFlows(), counters));
     }
 
     public Counters counters() { return counters; }

@@ -28,6 +28,13 @@ public interface DataPlane {
      */
     void start(PlaneContext context) throws StartupException;
 
+    /**
+     * True if a mapping is exactly "a port with live flows" (seed mode), so flow-level changes are
+     * the mapping lines of the log; false if the plane has mappings of its own (kernel mode logs
+     * its allocations and releases) and flow-level lines belong to debug mode.
+     */
+    default boolean mappingsAreFlows() { return true; }
+
     /** Called once the first resync has rebuilt the core from the live table, before "ready". */
     default void ready() { }
 

@@ -121,6 +121,9 @@ public final class KernelPlane implements DataPlane {
     }
 
     @Override
+    public boolean mappingsAreFlows() { return false; }
+
+    @Override
     public void ready() {
         mappings.adoptLiveFlows(System.nanoTime());
     }
