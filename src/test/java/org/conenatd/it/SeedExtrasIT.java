@@ -1,0 +1,59 @@
+package org.conenatd.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.conenatd.it.Lab.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** What seed mode can do beyond the README's example with extra rules only, as the README documents it. */
+class SeedExtrasIT {
+
+    private static String stun(Lab lab, String from) throws Exception {
+        Result r = lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
+        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
+        assertTrue(m.find(), "stun printed no verdict: " + r.out());
+        return m.group(1).trim();
+    }
+
+    @Test
+    void leavingAHostsPortRangeOutOfTheQueueKeepsThatHostPortRestricted() throws Exception {
+        try (Lab lab = new Lab()) {
+            lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
+            Thread.sleep(500);
+            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
+                    "--dport", "16384:22527", "-j", "RETURN");
+            assertEquals(0, r.code(), r.out());
+            lab.startDaemon();
+            String chosen = stun(lab, LAN1), other = stun(lab, LAN2);
+            assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen + "\n" + lab.daemonLog());
+            assertTrue(other.contains("Port Dependent Filter"), other);
+        }
+    }
+
+    @Test
+    void anIcmpErrorAboutAMappedFlowReachesTheLanEndpoint() throws Exception {
+        try (Lab lab = new Lab()) {
+            lab.startDaemon();
+            DatagramChannel ch = Netns.call(lab.lan, () -> {
+                DatagramChannel c = DatagramChannel.open();
+                c.bind(new InetSocketAddress(LAN1, 40500));
+                c.connect(new InetSocketAddress("203.0.113.10", 9)); // nothing listens there
+                return c;
+            });
+            try (ch) {
+                ch.write(ByteBuffer.wrap("anyone?".getBytes(StandardCharsets.UTF_8)));
+                Thread.sleep(500);
+                lab.awaitStat("mappings", v -> v >= 1, 5000);
+                assertThrows(PortUnreachableException.class, () -> ch.read(ByteBuffer.allocate(64)));
+            }
+        }
+    }
+}
