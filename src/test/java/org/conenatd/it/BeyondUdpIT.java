@@ -27,17 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class BeyondUdpIT {
 
-    private static String stun(Lab lab, String from) throws Exception {
-        Result r = lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
-        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
-        assertTrue(m.find(), "stun printed no verdict: " + r.out());
-        return m.group(1).trim();
-    }
 
-    private static void stund(Lab lab) throws Exception {
-        lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
-        Thread.sleep(500);
-    }
 
     private static int publicPort(Lab lab, DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort)
             throws Exception {
@@ -51,10 +41,10 @@ class BeyondUdpIT {
     @Test
     void stunReportsHairpinning() throws Exception {
         try (Lab lab = new Lab("plain")) {
-            stund(lab);
-            assertTrue(stun(lab, LAN1).contains("no hairpin"), "plain NAT does not hairpin");
+            lab.startStund();
+            assertTrue(lab.stunVerdict(LAN1).contains("no hairpin"), "plain NAT does not hairpin");
             lab.startKernelDaemon();
-            String v = stun(lab, LAN1);
+            String v = lab.stunVerdict(LAN1);
             assertTrue(v.contains("will hairpin") && v.contains("Independent Filter"), v + "\n" + lab.daemonLog());
         }
     }
@@ -197,9 +187,9 @@ class BeyondUdpIT {
     @Test
     void addressDependentFilteringLetsInContactedAddressesFromAnyPortAndNobodyElse() throws Exception {
         try (Lab lab = new Lab("plain")) {
-            stund(lab);
+            lab.startStund();
             lab.startKernelDaemon("--filtering", "address");
-            String v = stun(lab, LAN1);
+            String v = lab.stunVerdict(LAN1);
             assertTrue(v.contains("Address Dependent Filter") || v.contains("Independent Mapping, Address"), v);
 
             DatagramSocket a = lab.udp(lab.lan, LAN1, 48000);
@@ -219,9 +209,9 @@ class BeyondUdpIT {
     @Test
     void onlyTheChosenSourcesGetFullCone() throws Exception {
         try (Lab lab = new Lab("plain")) {
-            stund(lab);
+            lab.startStund();
             lab.startKernelDaemon("--source", LAN1 + "/32");
-            String chosen = stun(lab, LAN1), other = stun(lab, LAN2);
+            String chosen = lab.stunVerdict(LAN1), other = lab.stunVerdict(LAN2);
             assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen);
             assertTrue(other.contains("Port Dependent Filter"), "the others keep plain NAT: " + other);
             assertFalse(Pattern.compile("-> " + Pattern.quote(LAN2) + ":\\d+ allocated").matcher(lab.daemonLog()).find(),

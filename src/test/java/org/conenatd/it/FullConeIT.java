@@ -17,29 +17,22 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The seed behaviour, checked end to end in namespaces with the README's rules applied as written. */
 class FullConeIT {
 
-    private static String stunVerdict(Lab lab) throws Exception {
-        Result r = lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY);
-        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
-        assertTrue(m.find(), "stun printed no verdict: " + r.out());
-        return m.group(1).trim();
-    }
 
     @Test
     void stunSeesIndependentFilterOnlyWhileTheDaemonRuns() throws Exception {
         try (Lab lab = new Lab()) {
-            lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
-            Thread.sleep(500);
-            String before = stunVerdict(lab);
+            lab.startStund();
+            String before = lab.stunVerdict(LAN1);
             assertTrue(before.contains("Port Dependent Filter"), "without conenatd: " + before);
 
             lab.startDaemon();
-            String after = stunVerdict(lab);
+            String after = lab.stunVerdict(LAN1);
             assertTrue(after.contains("Independent Mapping") && after.contains("Independent Filter"),
                     "with conenatd: " + after + "\n" + lab.daemonLog());
             assertFalse(after.contains("Dependent Filter"), after);
 
             lab.stopDaemon();
-            String again = stunVerdict(lab);
+            String again = lab.stunVerdict(LAN1);
             assertTrue(again.contains("Port Dependent Filter"), "after conenatd stopped: " + again);
         }
     }

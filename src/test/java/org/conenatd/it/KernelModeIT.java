@@ -17,18 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class KernelModeIT {
 
-    private static String stunVerdict(Lab lab, String from) throws Exception {
-        Result r = from == null ? lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY)
-                : lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
-        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
-        assertTrue(m.find(), "stun printed no verdict: " + r.out());
-        return m.group(1).trim();
-    }
 
-    private static void stund(Lab lab) throws Exception {
-        lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
-        Thread.sleep(500);
-    }
 
     /** The public port a WAN socket saw the LAN socket's packet come from (address checked too). */
     private static int publicPort(Lab lab, DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort,
@@ -57,13 +46,13 @@ class KernelModeIT {
     @Test
     void stunSeesFullConeWithTheDaemonAndSigtermRestoresTheRuleset() throws Exception {
         try (Lab lab = new Lab("plain")) {
-            stund(lab);
-            String before = stunVerdict(lab, null);
+            lab.startStund();
+            String before = lab.stunVerdict(LAN1);
             assertTrue(before.contains("Port Dependent Filter"), "plain masquerade: " + before);
             String rulesBefore = lab.ruleset();
 
             lab.startKernelDaemon();
-            String with = stunVerdict(lab, null);
+            String with = lab.stunVerdict(LAN1);
             assertTrue(with.contains("Independent Mapping") && with.contains("Independent Filter")
                     && !with.contains("Dependent Filter"), "kernel mode: " + with + "\n" + lab.daemonLog());
             assertTrue(with.contains("preserves ports"), with);
@@ -72,7 +61,7 @@ class KernelModeIT {
 
             assertEquals(0, lab.stopDaemon());
             assertEquals(rulesBefore, lab.ruleset(), "SIGTERM leaves the ruleset exactly as before the start");
-            String after = stunVerdict(lab, null);
+            String after = lab.stunVerdict(LAN1);
             assertTrue(after.contains("Port Dependent Filter"), "after the daemon stopped: " + after);
         }
     }

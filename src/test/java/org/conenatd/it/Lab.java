@@ -176,6 +176,20 @@ public final class Lab implements AutoCloseable {
         daemon = null;
     }
 
+    /** Starts the WAN's RFC 3489 STUN server on its two addresses ("change IP" tests need both). */
+    public void startStund() throws IOException, InterruptedException {
+        spawn(wan, dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
+        Thread.sleep(500);
+    }
+
+    /** The classic STUN client's verdict ("Independent Mapping, Port Dependent Filter, ...") from {@code from} in the LAN. */
+    public String stunVerdict(String from) throws IOException {
+        Result r = exec(lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
+        if (!m.find()) throw new AssertionError("stun printed no verdict: " + r.out());
+        return m.group(1).trim();
+    }
+
     /** The router's whole nftables ruleset as nft prints it. */
     public String ruleset() throws IOException {
         return exec(rtr, "nft", "list", "ruleset").out();

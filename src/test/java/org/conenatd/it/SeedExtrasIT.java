@@ -16,23 +16,16 @@ import static org.junit.jupiter.api.Assertions.*;
 /** What seed mode can do beyond the README's example with extra rules only, as the README documents it. */
 class SeedExtrasIT {
 
-    private static String stun(Lab lab, String from) throws Exception {
-        Result r = lab.exec(lab.lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
-        Matcher m = Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
-        assertTrue(m.find(), "stun printed no verdict: " + r.out());
-        return m.group(1).trim();
-    }
 
     @Test
     void leavingAHostsPortRangeOutOfTheQueueKeepsThatHostPortRestricted() throws Exception {
         try (Lab lab = new Lab()) {
-            lab.spawn(lab.wan, lab.dir.resolve("stund.log"), "stund", "-h", STUN_PRIMARY, "-a", STUN_ALT);
-            Thread.sleep(500);
+            lab.startStund();
             Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
                     "--dport", "16384:22527", "-j", "RETURN");
             assertEquals(0, r.code(), r.out());
             lab.startDaemon();
-            String chosen = stun(lab, LAN1), other = stun(lab, LAN2);
+            String chosen = lab.stunVerdict(LAN1), other = lab.stunVerdict(LAN2);
             assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen + "\n" + lab.daemonLog());
             assertTrue(other.contains("Port Dependent Filter"), other);
         }
