@@ -48,11 +48,17 @@ final class Modes {
         } catch (IllegalArgumentException e) {
             throw new StartupException("invalid -n '" + m.natIp + "': expected an IPv4 address like 203.0.113.1");
         }
-        int q = queue(m.queueNum);
+        // "1000", or "1000:1001" for a rule with --queue-balance 1000:1001 (a thread per queue)
+        int colon = m.queueNum.indexOf(':');
+        int q = queue(colon < 0 ? m.queueNum : m.queueNum.substring(0, colon));
+        int last = colon < 0 ? q : queue(m.queueNum.substring(colon + 1));
+        if (last < q || last - q > 15) {
+            throw new StartupException("invalid -q '" + m.queueNum + "': a range first:last needs first <= last and at most 16 queues");
+        }
         int mark = mark(m.fwmark, "a non-zero mark like 2000 or 0x7d0",
                 "the fwmark must be non-zero, or the RETURN rule could never match it");
         if (m.ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + m.ctTimeout + ": must be at least 1 second");
-        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, mark, m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
+        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {

@@ -49,4 +49,33 @@ class SeedExtrasIT {
             }
         }
     }
+
+    @Test
+    void aBalancedQueueRuleIsServedByOneThreadPerQueue() throws Exception {
+        try (Lab lab = new Lab()) {
+            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-R", "CONENATD_PRE", "4", "-p", "udp",
+                    "-j", "NFQUEUE", "--queue-balance", "1000:1001");
+            assertEquals(0, r.code(), r.out());
+            lab.startDaemon("-q", "1000:1001");
+            assertTrue(lab.daemonLog().contains("queues 1000:1001"), lab.daemonLog());
+            java.net.DatagramSocket host = lab.udp(lab.lan, LAN1, 40600);
+            int natPort = lab.learnMapping(host, lab.udp(lab.wan, "203.0.113.10", 5000), "203.0.113.10", 5000);
+            lab.awaitStat("mappings", v -> v >= 1, 5000);
+            int peers = 16;
+            for (int i = 0; i < peers; i++) Lab.send(lab.udp(lab.wan, "203.0.113." + (11 + i), 6000 + i), NAT_IP, natPort, "peer " + i);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < peers; i++) {
+                Received in = Lab.receive(host, 3000);
+                assertNotNull(in, "peer " + i + " lost\n" + lab.daemonLog());
+                seen.add(in.from());
+            }
+            assertEquals(peers, seen.size());
+            String queues = lab.exec(lab.rtr, "cat", "/proc/net/netfilter/nfnetlink_queue").out();
+            for (String q : new String[] {"1000", "1001"}) {
+                String line = queues.lines().filter(l -> l.trim().startsWith(q + " ")).findFirst().orElse("");
+                String[] f = line.trim().split("\\s+");
+                assertTrue(f.length > 7 && Long.parseLong(f[7]) > 0, "queue " + q + " served packets: " + queues);
+            }
+        }
+    }
 }

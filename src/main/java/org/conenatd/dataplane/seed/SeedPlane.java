@@ -20,13 +20,21 @@ import org.conenatd.sys.Errno;
  */
 public final class SeedPlane implements DataPlane {
 
-    public record Config(int natIp, int queueNum, int fwmark, int queueMaxLen, int ctTimeout) {}
+    /**
+     * @param firstQueue the queue of the operator's NFQUEUE rule; with {@code --queue-balance
+     *                   first:last} in the rule, each queue of the range gets a thread of its own
+     */
+    public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout) {
+        public Config(int natIp, int queueNum, int fwmark, int queueMaxLen, int ctTimeout) {
+            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout);
+        }
+    }
+
+    /** One queue with its own creation socket and thread: lanes share only the core and the counters. */
+    private record Lane(NfQueue queue, DnatBatch creates, InboundPath inbound, Thread thread) {}
 
     private final Config cfg;
-    private NfQueue queue;
-    private DnatBatch creates;
-    private InboundPath inbound;
-    private Thread thread;
+    private final java.util.List<Lane> lanes = new java.util.ArrayList<>();
     private PlaneContext ctx;
 
     public SeedPlane(Config cfg) {
@@ -44,55 +52,56 @@ public final class SeedPlane implements DataPlane {
     @Override
     public void start(PlaneContext context) throws StartupException {
         this.ctx = context;
-        try {
-            creates = DnatBatch.open(InboundPath.ROWS);
-        } catch (NetlinkException e) {
-            throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+        SeedCounters counters = new SeedCounters(context.counters());
+        for (int q = cfg.firstQueue(); q <= cfg.lastQueue(); q++) {
+            DnatBatch creates;
+            try {
+                creates = DnatBatch.open(InboundPath.ROWS);
+            } catch (NetlinkException e) {
+                throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+            }
+            NfQueue queue;
+            try {
+                queue = NfQueue.bind(q, cfg.queueMaxLen(), true, 8 << 20);
+            } catch (NetlinkException e) {
+                creates.close();
+                // The kernel answers EPERM (we are root by now) when another socket owns the queue.
+                String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
+                        ? "; queue " + q + " is already bound by another process (another conenatd?)"
+                        : StartupHints.of(e);
+                throw new StartupException("cannot bind NFQUEUE " + q + ": " + e.getMessage() + why);
+            }
+            InboundPath inbound = new InboundPath(queue, creates, context.nat(), context.events(), cfg.natIp(),
+                    cfg.fwmark(), cfg.ctTimeout(), context.log(), counters);
+            String name = cfg.firstQueue() == cfg.lastQueue() ? "nfqueue" : "nfqueue-" + q;
+            lanes.add(new Lane(queue, creates, inbound, context.workers().start(name, inbound)));
         }
-        try {
-            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), true, 8 << 20);
-        } catch (NetlinkException e) {
-            creates.close();
-            // The kernel answers EPERM (we are root by now) when another socket owns the queue.
-            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
-                    ? "; queue " + cfg.queueNum() + " is already bound by another process (another conenatd?)"
-                    : StartupHints.of(e);
-            throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
-        }
-        inbound = new InboundPath(queue, creates, context.nat(), context.events(), cfg.natIp(), cfg.fwmark(),
-                cfg.ctTimeout(), context.log(), new SeedCounters(context.counters()));
-        thread = context.workers().start("nfqueue", inbound);
     }
 
     @Override
     public String describe() {
-        return "nat " + Inet4.format(cfg.natIp()) + ", queue " + cfg.queueNum() + ", fwmark " + cfg.fwmark();
+        String q = cfg.firstQueue() == cfg.lastQueue() ? "queue " + cfg.firstQueue()
+                : "queues " + cfg.firstQueue() + ":" + cfg.lastQueue();
+        return "nat " + Inet4.format(cfg.natIp()) + ", " + q + ", fwmark " + cfg.fwmark();
     }
 
     @Override
     public void stop() {
-        if (inbound != null) inbound.stop();
-        if (thread != null) {
+        for (Lane l : lanes) l.inbound().stop();
+        for (Lane l : lanes) {
             try {
-                thread.join(10_000);
+                l.thread().join(10_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        if (queue != null) {
             try {
-                queue.unbind();
+                l.queue().unbind();
             } catch (NetlinkException e) {
                 ctx.log().warn("[!] " + e.getMessage());
             }
-            queue.close();
-            queue = null;
+            l.queue().close();
+            l.creates().close();
         }
-        if (creates != null) {
-            creates.close();
-            creates = null;
-        }
-        inbound = null;
-        thread = null;
+        lanes.clear();
     }
 }
