@@ -6,6 +6,7 @@ import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.netlink.NetlinkRequests;
 import org.conenatd.netlink.NetlinkSocket;
+import org.conenatd.netlink.NetlinkTransport;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +33,7 @@ public final class NftMaps implements AutoCloseable {
 
     private static final int BATCH_BYTES = 512 * 1024;
 
-    private final NetlinkSocket sock;
+    private final NetlinkTransport sock;
     private final byte[] tableZ;
     private final String table;
     private final Encoder enc, small;
@@ -48,7 +49,7 @@ public final class NftMaps implements AutoCloseable {
     private int[] msgKind = new int[16];
     private int messages, elements, beginSeq, openMsg = -1, failedElement = -1;
 
-    public NftMaps(NetlinkSocket sock, String table) {
+    public NftMaps(NetlinkTransport sock, String table) {
         this.sock = sock;
         this.table = table;
         this.tableZ = SetElems.nulTerminated(table, NFT_TABLE_MAXNAMELEN);
@@ -66,7 +67,6 @@ public final class NftMaps implements AutoCloseable {
         return new NftMaps(s, table);
     }
 
-    public NetlinkSocket socket() { return sock; }
     public String table() { return table; }
 
     /**

@@ -13,6 +13,7 @@ import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
+import org.conenatd.nfqueue.PacketMessages;
 import org.conenatd.nfqueue.Nfqnl;
 import org.conenatd.nfqueue.Verdict;
 import org.conenatd.ops.Counters;
@@ -62,24 +63,11 @@ class InboundPathTest {
 
     /** Queues one packet message, as the kernel does (one per datagram). */
     private void queued(int id, int src, int srcPort, int dst, int dstPort) {
-        byte[] ip = udpPacket(src, srcPort, dst, dstPort);
-        Encoder e = new Encoder(Arena.ofAuto().allocate(4096));
-        int m = e.begin(Netlink.nfnlMsgType(Netlink.NFNL_SUBSYS_QUEUE, Nfqnl.NFQNL_MSG_PACKET), 0, 0);
-        e.nfgenmsg(2, QUEUE);
-        int at = e.raw(Nfqnl.NFQA_PACKET_HDR, 7);
-        e.buffer().set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at, id);
-        e.buffer().set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at + 4, (short) 0x0800);
-        e.bytes(Nfqnl.NFQA_PAYLOAD, ip);
-        e.end(m);
-        queueSide.inbox.add(e.buffer().asSlice(0, e.length()).toArray(ValueLayout.JAVA_BYTE));
+        queueSide.inbox.add(PacketMessages.packet(QUEUE, id, 0, udpPacket(src, srcPort, dst, dstPort)));
     }
 
     private static byte[] udpPacket(int src, int srcPort, int dst, int dstPort) {
-        ByteBuffer b = ByteBuffer.allocate(29);
-        b.putInt(0x4500001d).putInt(0x00014000).putShort((short) 0x4011).putShort((short) 0)
-                .putInt(src).putInt(dst).putShort((short) srcPort).putShort((short) dstPort)
-                .putShort((short) 9).putShort((short) 0).put((byte) '!');
-        return b.array();
+        return PacketMessages.udp(src, srcPort, dst, dstPort);
     }
 
     /** The kernel's failure answer to one request: NLMSG_ERROR with -errno and the request's header. */
@@ -246,14 +234,7 @@ class InboundPathTest {
     void aPacketThatIsNotUdpIsPassedBackAndCounted() throws Exception {
         byte[] bad = udpPacket(PEER, 1, NAT, 40000);
         bad[9] = 6; // TCP
-        Encoder e = new Encoder(Arena.ofAuto().allocate(4096));
-        int m = e.begin(Netlink.nfnlMsgType(Netlink.NFNL_SUBSYS_QUEUE, Nfqnl.NFQNL_MSG_PACKET), 0, 0);
-        e.nfgenmsg(2, QUEUE);
-        int at = e.raw(Nfqnl.NFQA_PACKET_HDR, 7);
-        e.buffer().set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at, 11);
-        e.bytes(Nfqnl.NFQA_PAYLOAD, bad);
-        e.end(m);
-        queueSide.inbox.add(e.buffer().asSlice(0, e.length()).toArray(ValueLayout.JAVA_BYTE));
+        queueSide.inbox.add(PacketMessages.packet(QUEUE, 11, 0, bad));
         path.cycle();
         assertEquals(List.of(passedBack(11)), verdicts());
         assertEquals(1, counters.value("not_udp"));
