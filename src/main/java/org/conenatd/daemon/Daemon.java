@@ -126,7 +126,7 @@ public final class Daemon {
             try {
                 undo.push(MetricsServer.start(metricsAddress, counters)::close);
             } catch (IOException e) {
-                throw new StartupException("cannot serve metrics on " + metricsAddress + ": " + e.getMessage());
+                throw new StartupException("cannot serve metrics on " + hostPort(metricsAddress) + ": " + e.getMessage());
             }
         }
         String control = controlSocket == null ? "" : startControl();
@@ -134,7 +134,11 @@ public final class Daemon {
                 .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
         log.info("[*] conenatd ready in " + sinceStart + " ms: " + plane.name() + " mode, " + plane.describe()
                 + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings"
-                + control + (metricsAddress == null ? "" : ", metrics on " + metricsAddress));
+                + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress)));
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
     }
 
     /** The control socket is a convenience: without it (another daemon holds the path, say) the NAT still runs. */

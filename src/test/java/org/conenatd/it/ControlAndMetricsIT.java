@@ -157,7 +157,7 @@ class ControlAndMetricsIT {
             Result taken = lab.exec(lab.rtr, lab.conenatd(), "-f", "-n", NAT_IP, "-q", "1001", "-m", "2000",
                     "--control", "none", "--metrics", "127.0.0.1:" + metrics);
             assertEquals(1, taken.code(), taken.out());
-            assertTrue(taken.out().contains("cannot serve metrics on /127.0.0.1:" + metrics), taken.out());
+            assertTrue(taken.out().contains("cannot serve metrics on 127.0.0.1:" + metrics), taken.out());
         }
     }
 }
