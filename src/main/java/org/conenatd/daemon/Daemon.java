@@ -3,10 +3,15 @@ package org.conenatd.daemon;
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.ConntrackEvents;
 import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.control.ControlProtocol;
+import org.conenatd.control.ControlServer;
+import org.conenatd.control.DaemonView;
+import org.conenatd.control.MetricsServer;
 import org.conenatd.dataplane.DataPlane;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingSnapshot;
 import org.conenatd.nat.MappingTable;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.ops.Counters;
@@ -14,12 +19,14 @@ import org.conenatd.ops.Log;
 import org.conenatd.ops.StartupException;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -30,7 +37,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>the {@link EventLoop}: conntrack events into the core;</li>
  *   <li>the {@link Resync}: a table dump at start and after event loss;</li>
  *   <li>the {@link DataPlane}: the seed's NFQUEUE plane, or the nftables one;</li>
- *   <li>the {@link StatsWriter}: the counter registry into the stats file.</li>
+ *   <li>the {@link StatsWriter}: the counter registry into the stats file;</li>
+ *   <li>what operators ask through: the {@link MetricsServer} and the {@link ControlServer}.</li>
  * </ol>
  * Everything opened is remembered in order and closed in reverse, whether start fails half-way or
  * the daemon stops.
@@ -49,6 +57,9 @@ public final class Daemon {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EventLoop events;
     private Resync resync;
+    private final long created = System.nanoTime();
+    private Path controlSocket;
+    private InetSocketAddress metricsAddress;
 
     public Daemon(Config cfg, DataPlane plane, String publicAddress, Log log) {
         this.cfg = cfg;
@@ -63,6 +74,12 @@ public final class Daemon {
     }
 
     public Counters counters() { return counters; }
+
+    /** Before {@link #start}: the control socket and the metrics endpoint to serve (null: none). */
+    public void serve(Path controlSocket, InetSocketAddress metricsAddress) {
+        this.controlSocket = controlSocket;
+        this.metricsAddress = metricsAddress;
+    }
 
     /** Opens everything; throws with an operator-readable message (nothing left open) if the kernel says no. */
     public void start() throws StartupException {
@@ -105,10 +122,53 @@ public final class Daemon {
         plane.ready();
         start("resync", resync, resync::stop);
         if (stats != null) start("stats", stats, stats::stop);
+        if (metricsAddress != null) {
+            try {
+                undo.push(MetricsServer.start(metricsAddress, counters)::close);
+            } catch (IOException e) {
+                throw new StartupException("cannot serve metrics on " + hostPort(metricsAddress) + ": " + e.getMessage());
+            }
+        }
+        String control = controlSocket == null ? "" : startControl();
         long sinceStart = ProcessHandle.current().info().startInstant()
                 .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
         log.info("[*] conenatd ready in " + sinceStart + " ms: " + plane.name() + " mode, " + plane.describe()
-                + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings");
+                + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings"
+                + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress)));
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** The control socket is a convenience: without it (another daemon holds the path, say) the NAT still runs. */
+    private String startControl() {
+        try {
+            ControlServer c = ControlServer.open(controlSocket, line -> ControlProtocol.answer(line, view()));
+            undo.push(c::close);
+            start("control", c, c::stop);
+            return ", control " + c.path();
+        } catch (IOException e) {
+            log.warn("[!] no control socket, 'conenatd list' and 'status' will not reach this daemon: " + e.getMessage());
+            return "";
+        }
+    }
+
+    /** What the control socket reads: mappings are taken with the events held, so the tables hold still. */
+    private DaemonView view() {
+        return new DaemonView() {
+            public String mode() { return plane.name(); }
+            public String describe() { return plane.describe(); }
+            public long pid() { return ProcessHandle.current().pid(); }
+            public long uptimeMillis() { return (System.nanoTime() - created) / 1_000_000; }
+            public String lastResync() { return resync.last(); }
+            public List<Counters.Sample> counters() { return counters.samples(); }
+            public List<MappingSnapshot.Row> mappings() {
+                var taken = new Object() { List<MappingSnapshot.Row> rows = List.of(); };
+                events.locked(() -> taken.rows = plane.mappings(nat, System.nanoTime()));
+                return taken.rows;
+            }
+        };
     }
 
     /** Starts a role's thread and remembers how to stop it and wait for it. */

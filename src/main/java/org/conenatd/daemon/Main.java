@@ -1,5 +1,8 @@
 package org.conenatd.daemon;
 
+import org.conenatd.control.ControlClient;
+import org.conenatd.control.ControlCommands;
+import org.conenatd.control.MetricsServer;
 import org.conenatd.ops.Log;
 import org.conenatd.ops.StartupException;
 import org.conenatd.sys.Libc;
@@ -20,6 +23,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "conenatd", mixinStandardHelpOptions = true, version = "conenatd 0.1.0",
         sortOptions = false, usageHelpWidth = 100,
+        subcommands = {ControlCommands.ListCommand.class, ControlCommands.StatusCommand.class},
         description = {"Full Cone NAT for Linux.",
                 "Kernel mode (-i): conenatd allocates a public port per LAN endpoint and keeps nftables maps "
                         + "that the kernel NATs with; no inbound packet reaches user space.",
@@ -108,6 +112,14 @@ public final class Main implements Callable<Integer> {
             description = "At most this many per-packet log lines a second outside debug mode (default ${DEFAULT-VALUE}).")
     int logRate;
 
+    @Option(names = "--control", paramLabel = "<path>", defaultValue = ControlClient.DEFAULT_PATH,
+            description = "Control socket that 'conenatd list' and 'conenatd status' ask (root only; default ${DEFAULT-VALUE}; 'none' for no socket).")
+    String control;
+
+    @Option(names = "--metrics", paramLabel = "<host:port>",
+            description = "Serve Prometheus metrics on http://<host:port>/metrics (off by default). Any address but a loopback one exposes them.")
+    String metrics;
+
     public static void main(String[] args) {
         // Link the libc downcalls on the second core while picocli parses: both are cold-JVM slow.
         Thread.ofPlatform().daemon().name("link").start(Libc::link);
@@ -120,13 +132,13 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("conenatd: " + ex.getMessage());
-            err.println(USAGE);
+            err.println(usage(cl, ex.getCommandLine()));
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, r) -> {
-            if (ex instanceof CommandLine.ParameterException) {
+            if (ex instanceof CommandLine.ParameterException pe) {
                 err.println("conenatd: " + ex.getMessage());
-                err.println(USAGE);
+                err.println(usage(cl, pe.getCommandLine()));
                 return 2;
             }
             if (ex instanceof StartupException) {
@@ -138,9 +150,23 @@ public final class Main implements Callable<Integer> {
         return cl.execute(args);
     }
 
+    /** The daemon's usage line, or a subcommand's synopsis for a mistake in one. */
+    private static String usage(CommandLine root, CommandLine where) {
+        if (where == null || where == root) return USAGE;
+        return "usage: " + where.getHelp().synopsis(0).strip() + "  (--help for more)";
+    }
+
     @Override
     public Integer call() throws Exception {
         Modes.Chosen mode = Modes.choose(this);
+        java.net.InetSocketAddress metricsAt = null;
+        if (metrics != null) {
+            try {
+                metricsAt = MetricsServer.parse(metrics);
+            } catch (IllegalArgumentException e) {
+                throw new StartupException("invalid --metrics '" + metrics + "': " + e.getMessage());
+            }
+        }
         Daemon.Config cfg = new Daemon.Config(eventBuffer, statsFile, statsInterval);
         boolean daemonMode = Boolean.getBoolean("conenatd.daemon");
         Log.Level level = debug ? Log.Level.DEBUG : quiet ? Log.Level.QUIET : Log.Level.INFO;
@@ -161,6 +187,7 @@ public final class Main implements Callable<Integer> {
         PidFile pid = pidFile == null ? null : PidFile.acquire(pidFile, ProcessHandle.current().pid());
         if (mode.warning() != null) log.warn("[!] " + mode.warning());
         Daemon d = new Daemon(cfg, mode.plane(), mode.publicAddress(), log);
+        d.serve(control.equals("none") ? null : Path.of(control), metricsAt);
         Runnable shutdown = () -> {
             d.stop();
             if (pid != null) pid.close();

@@ -1,7 +1,11 @@
 package org.conenatd.dataplane;
 
 import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingSnapshot;
 import org.conenatd.ops.StartupException;
+
+import java.util.List;
 
 /**
  * The seam a data plane plugs into. The core ({@link org.conenatd.nat.FullConeNat}) learns mappings
@@ -40,6 +44,14 @@ public interface DataPlane {
 
     /** What the ready line says about this plane ("nat 203.0.113.1, queue 1000, fwmark 2000"). */
     String describe();
+
+    /**
+     * The mappings now, for {@code conenatd list}; the daemon calls it with conntrack events held.
+     * By default the core's table: mappings that live exactly as long as their flows.
+     */
+    default List<MappingSnapshot.Row> mappings(FullConeNat nat, long now) {
+        return MappingSnapshot.ofTable(nat.table(), now);
+    }
 
     /** Stops the threads, unbinds and removes what {@link #start} installed. Idempotent. */
     void stop();

@@ -39,6 +39,7 @@ public final class MappingTable {
     private final int[] head = new int[ROWS];
     private final int[] mappedPerProtocol = new int[Protocol.count()];
     private long[] slotEndpoint;
+    private long[] slotSince; // System.nanoTime() the slot began: the mapping's age in listings
     private int[] slotFlows;
     private int[] slotNext;
     private int freeSlot = -1;
@@ -86,6 +87,23 @@ public final class MappingTable {
     /** Visits every mapped port with the endpoint that receives on it (for listings and adoption). */
     public interface PortVisitor {
         void visit(Protocol p, int natPort, long receiver);
+    }
+
+    /** Visits one (port, endpoint) pair with live flows. */
+    public interface SlotVisitor {
+        /** {@code receives}: this endpoint gets unsolicited traffic (the oldest of the port). */
+        void visit(Protocol p, int natPort, long endpoint, int flows, long sinceNanos, boolean receives);
+    }
+
+    /** Every (port, endpoint) pair, ports in order, oldest endpoint first; from the writer thread or under its lock. */
+    public void forEachSlot(SlotVisitor v) {
+        for (int r = 0; r < ROWS; r++) {
+            boolean first = true;
+            for (int s = head[r]; s >= 0; s = slotNext[s]) {
+                v.visit(Protocol.byOrdinal(r >>> 16), r & 0xffff, slotEndpoint[s], slotFlows[s], slotSince[s], first);
+                first = false;
+            }
+        }
     }
 
     /** Walks all rows; call from the writer thread (or accept a racy snapshot). */
@@ -179,6 +197,7 @@ public final class MappingTable {
         int s = freeSlot;
         freeSlot = slotNext[s];
         slotEndpoint[s] = ep;
+        slotSince[s] = System.nanoTime();
         slotFlows[s] = 1;
         slotNext[s] = -1;
         usedSlots++;
@@ -195,6 +214,7 @@ public final class MappingTable {
     private void grow(int capacity) {
         int old = slotEndpoint == null ? 0 : slotEndpoint.length;
         slotEndpoint = slotEndpoint == null ? new long[capacity] : Arrays.copyOf(slotEndpoint, capacity);
+        slotSince = slotSince == null ? new long[capacity] : Arrays.copyOf(slotSince, capacity);
         slotFlows = slotFlows == null ? new int[capacity] : Arrays.copyOf(slotFlows, capacity);
         slotNext = slotNext == null ? new int[capacity] : Arrays.copyOf(slotNext, capacity);
         for (int i = capacity - 1; i >= old; i--) {

@@ -36,6 +36,7 @@ public final class PortAllocator {
     private final int first, last;
     private final long[] owner = new long[65536];        // port -> endpoint, or Endpoint.NONE
     private final long[] expiresAt = new long[65536];    // port -> deadline, LIVE while flows live
+    private final long[] since = new long[65536];        // port -> when it was allocated or adopted (listings)
     private final FlowIndex byEndpoint = new FlowIndex(); // endpoint + 1 -> port (key 0 is reserved)
     private int cursor;
     private int allocated;
@@ -82,7 +83,7 @@ public final class PortAllocator {
         int wanted = Endpoint.port(endpoint);
         int port = wanted >= first && wanted <= last && free(wanted, use) ? wanted : nextFree(use);
         if (port < 0) return -1;
-        take(port, endpoint, now + holdNanos);
+        take(port, endpoint, now, now + holdNanos);
         return port;
     }
 
@@ -99,13 +100,14 @@ public final class PortAllocator {
      */
     public boolean adopt(long endpoint, int port, long now, long holdNanos) {
         if (port < 1 || port > 65535 || owner[port] != Endpoint.NONE || portOf(endpoint) >= 0) return false;
-        take(port, endpoint, now + holdNanos);
+        take(port, endpoint, now, now + holdNanos);
         return true;
     }
 
-    private void take(int port, long endpoint, long expiry) {
+    private void take(int port, long endpoint, long now, long expiry) {
         owner[port] = endpoint;
         expiresAt[port] = expiry;
+        since[port] = now;
         byEndpoint.add(endpoint + 1, port);
         allocated++;
         holding++;
@@ -144,6 +146,18 @@ public final class PortAllocator {
     /** True if the mapping of {@code port} is held (no live flow) rather than live. */
     public boolean isHeld(int port) {
         return owner[port & 0xffff] != Endpoint.NONE && expiresAt[port & 0xffff] != LIVE;
+    }
+
+    /** When the mapping of {@code port} was allocated or adopted (the clock of the calls). */
+    public long since(int port) {
+        return since[port & 0xffff];
+    }
+
+    /** Nanoseconds left of a held mapping's hold at {@code now} (0 if due), or -1 if it is live or free. */
+    public long holdLeft(int port, long now) {
+        port &= 0xffff;
+        if (owner[port] == Endpoint.NONE || expiresAt[port] == LIVE) return -1;
+        return Math.max(0, expiresAt[port] - now);
     }
 
     /**

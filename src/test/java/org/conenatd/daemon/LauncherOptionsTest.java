@@ -143,6 +143,11 @@ class LauncherOptionsTest {
             "-n 203.0.113.1 -q 1000 -m 2000 stray                    | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 --                       | fg",
             "-n 203.0.113.1 -q 1000 -m 2000 -                        | fg",
+            "-i eth0 --control /run/c.sock --metrics 127.0.0.1:9477  | detach",
+            "list                                                    | fg",
+            "list --json --host 10.0.0.101                           | fg",
+            "--control /run/c.sock status                            | fg",
+            "status --json                                           | fg",
     })
     void launcherClassifiesArguments(String args, String want) throws Exception {
         assertEquals(want, classify(writeTable(mainSpec()), words(args)));

@@ -46,6 +46,12 @@ class MainTest {
             "-i eth0 --source 10.0.0.1/24      | 1 | host bits set; did you mean 10.0.0.0/24?",
             "-i eth0 --source 10.0.0.0/33      | 1 | invalid --source '10.0.0.0/33'",
             "-i eth0 --source lan              | 1 | invalid --source 'lan'",
+            "-i eth0 --metrics 9477            | 1 | invalid --metrics '9477': expected <host>:<port>",
+            "-i eth0 --metrics 127.0.0.1:99999 | 1 | expected a port 0-65535",
+            "list --port 70000                 | 2 | invalid --port '70000'",
+            "list --host 10.0.0                | 2 | invalid --host '10.0.0'",
+            "list --bogus                      | 2 | Unknown option: '--bogus'",
+            "status --host 10.0.0.1            | 2 | Unknown options: '--host'",
     })
     void badInputGivesOneClearLineAndANonZeroExit(String args, int code, String message) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();

@@ -4,6 +4,9 @@ import org.conenatd.conntrack.MappingFlows;
 import org.conenatd.dataplane.DataPlane;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingSnapshot;
+import org.conenatd.nat.PortAllocator;
 import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
@@ -145,6 +148,21 @@ public final class KernelPlane implements DataPlane {
         return "interface " + cfg.wanIf() + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold "
                 + cfg.holdSeconds() + " s, " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))
                 + ", queue " + cfg.queueNum() + ", mark bit " + Ruleset.hex(cfg.markBit());
+    }
+
+    /** The allocators' mappings (held ones too), under their lock; the daemon holds the events (lock order: events, then ours). */
+    @Override
+    public java.util.List<MappingSnapshot.Row> mappings(FullConeNat nat, long now) {
+        Mappings m = mappings;
+        if (m == null) return java.util.List.of();
+        PortAllocator[] a = new PortAllocator[Protocol.count()];
+        for (Protocol p : cfg.protocols()) a[p.ordinal()] = m.allocator(p);
+        m.lock.lock();
+        try {
+            return MappingSnapshot.ofAllocators(a, nat.table(), now);
+        } finally {
+            m.lock.unlock();
+        }
     }
 
     @Override

@@ -1,0 +1,51 @@
+package org.conenatd.nat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The mappings at one moment, as {@code conenatd list} shows them: read-only rows built from the
+ * tables under their writers' locks, so the control socket never touches the tables themselves.
+ */
+public final class MappingSnapshot {
+    private MappingSnapshot() {}
+
+    /** {@link Row#holdLeftNanos} of a mapping with live flows. */
+    public static final long LIVE = -1;
+    /** {@link Row#holdLeftNanos} where mappings have no hold (seed mode: a mapping lives exactly as long as its flows). */
+    public static final long NO_HOLD = -2;
+
+    /**
+     * One mapping. {@code receives}: the endpoint gets unsolicited traffic to the port (false only
+     * for a second endpoint sharing a port in seed mode).
+     */
+    public record Row(Protocol protocol, int publicPort, long endpoint, int flows, long ageNanos, long holdLeftNanos,
+                      boolean receives) {
+        public boolean held() { return holdLeftNanos >= 0; }
+    }
+
+    /** Seed mode: every (port, endpoint) pair of the core's table; no hold. */
+    public static List<Row> ofTable(MappingTable table, long now) {
+        List<Row> rows = new ArrayList<>();
+        table.forEachSlot((p, port, ep, flows, since, receives) ->
+                rows.add(new Row(p, port, ep, flows, Math.max(0, now - since), NO_HOLD, receives)));
+        return rows;
+    }
+
+    /**
+     * Kernel mode: every allocated port, live or held, with the core's count of its endpoint's
+     * flows on it. {@code allocators} may hold nulls (protocols not enabled).
+     */
+    public static List<Row> ofAllocators(PortAllocator[] allocators, MappingTable table, long now) {
+        List<Row> rows = new ArrayList<>();
+        for (PortAllocator a : allocators) {
+            if (a == null) continue;
+            a.forEach((port, ep) -> {
+                long left = a.holdLeft(port, now);
+                rows.add(new Row(a.protocol(), port, ep, table.flows(a.protocol(), port, ep),
+                        Math.max(0, now - a.since(port)), left < 0 ? LIVE : left, true));
+            });
+        }
+        return rows;
+    }
+}
