@@ -196,24 +196,58 @@ final class Mappings implements MappingListener {
         try {
             for (Protocol p : cfg.protocols()) {
                 int i = p.ordinal();
+                java.util.List<long[]> gone = new java.util.ArrayList<>();
                 int n = allocators[i].expire(now, (port, ep) -> {
                     maps.remove(out[i], Endpoint.ip(ep), Endpoint.port(ep));
                     maps.remove(in[i], 0, port);
-                    log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
-                            + " released (" + cfg.holdSeconds() + " s after its last flow)");
+                    gone.add(new long[] {port, ep});
                 });
                 if (n == 0) continue;
-                count.expirations.add(n);
                 try {
                     maps.commit();
                 } catch (NetlinkException e) {
-                    // The allocator has let them go; an element the kernel kept would be unknown: say so loudly.
                     count.nftFailures.increment();
-                    log.error("[!] removing " + n + " expired mappings: " + e.getMessage());
+                    log.warn("[!] removing " + n + " expired mappings at once: " + e.getMessage() + "; one by one");
+                    keepWhatTheKernelKeeps(p, gone, now);
+                }
+                for (long[] g : gone) {
+                    if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there
+                    count.expirations.increment();
+                    log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + g[0] + " -> " + Endpoint.format(g[1])
+                            + " released (" + cfg.holdSeconds() + " s after its last flow)");
                 }
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * After a refused removal batch: each mapping's elements are removed on their own. One that is
+     * already gone (ENOENT) is gone; one the kernel still holds for another reason is taken back
+     * into the allocator (held), so the daemon never forgets an element the kernel has, and the
+     * next expiry tries again.
+     */
+    private void keepWhatTheKernelKeeps(Protocol p, java.util.List<long[]> gone, long now) {
+        int i = p.ordinal();
+        for (long[] g : gone) {
+            int port = (int) g[0];
+            long ep = g[1];
+            boolean outGone = removeOne(out[i], Endpoint.ip(ep), Endpoint.port(ep));
+            boolean inGone = removeOne(in[i], 0, port);
+            if (!outGone || !inGone) allocators[i].adopt(ep, port, now, holdNanos);
+        }
+    }
+
+    private boolean removeOne(NftMap map, int keyAddr, int keyPort) {
+        maps.remove(map, keyAddr, keyPort);
+        try {
+            maps.commit();
+            return true;
+        } catch (NetlinkException e) {
+            if (e.errno() == org.conenatd.sys.Errno.ENOENT) return true;
+            log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
+            return false;
         }
     }
 
