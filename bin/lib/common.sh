@@ -107,12 +107,14 @@ find_java_home() {
 # Every Debian package the scripts (and the tests they run) use, as command:package. A fresh
 # Debian 12 machine needs nothing installed by hand: conenatd-test and bench/run ensure all of
 # these, conenatd-lab the ones its demo uses. coturn is here for turnutils_natdiscovery and
-# prometheus for promtool: only their tools are wanted, never their daemons.
+# prometheus for promtool: only their tools are wanted, never their daemons. help2man and
+# binutils (strip) build the Debian package (`conenatd-build deb`, DebianPackageIT).
 CONENATD_PACKAGES=(
     ip:iproute2 ss:iproute2 iptables:iptables conntrack:conntrack
     stun:stun-client stund:stun-server mvn:maven sysctl:procps pgrep:procps
     ethtool:ethtool tcpdump:tcpdump python3:python3 nft:nftables
     turnutils_natdiscovery:coturn promtool:prometheus
+    help2man:help2man strip:binutils dpkg-deb:dpkg
 )
 
 # ensure_packages CMD[:PKG]...: make sure every CMD is on PATH, installing the missing ones'

@@ -38,6 +38,8 @@ public final class Lab implements AutoCloseable {
     private final List<DatagramSocket> sockets = new ArrayList<>();
     private final List<Process> background = new ArrayList<>();
     private Process daemon;
+    private String launcher;
+    private Map<String, String> launcherEnv;
     private Path daemonLog;
     private Path statsFile;
 
@@ -111,8 +113,19 @@ public final class Lab implements AutoCloseable {
         return p;
     }
 
+    /** The launcher the daemon is started with: bin/conenatd of this tree unless {@link #useLauncher} says otherwise. */
     public String conenatd() {
-        return home.resolve("bin/conenatd").toString();
+        return launcher != null ? launcher : home.resolve("bin/conenatd").toString();
+    }
+
+    /**
+     * Starts the daemon with {@code path} (an installed /usr/sbin/conenatd) instead of bin/conenatd,
+     * in exactly the environment {@code env} (plus CONENATD_JAVA_OPTS for the ready file), not the
+     * test JVM's: no JAVA_HOME, no Maven PATH.
+     */
+    public void useLauncher(String path, Map<String, String> env) {
+        launcher = path;
+        launcherEnv = Map.copyOf(env);
     }
 
     /** Starts the daemon in seed mode in the router in the foreground (-f) and waits until it says it is ready. */
@@ -142,7 +155,11 @@ public final class Lab implements AutoCloseable {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", rtr));
         full.addAll(c);
         ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(daemonLog.toFile());
-        String opts = System.getenv().getOrDefault("CONENATD_JAVA_OPTS", "");
+        if (launcherEnv != null) {
+            pb.environment().clear();
+            pb.environment().putAll(launcherEnv);
+        }
+        String opts = pb.environment().getOrDefault("CONENATD_JAVA_OPTS", "");
         pb.environment().put("CONENATD_JAVA_OPTS", (opts + " -Dconenatd.ready=" + ready).trim());
         daemon = pb.start();
         background.add(daemon);
