@@ -15,10 +15,15 @@ import java.util.List;
 final class Plot {
     private Plot() {}
 
+    /** Where a row sits on the x axis: its paced rate, or the rate an unpaced sender reached. */
+    private static double x(FlowBench.Row row) {
+        return row.offered() == FlowBench.UNPACED ? row.sendRate() : row.offered();
+    }
+
     static void deliveredVsOffered(List<FlowBench.Row> rows, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int w = 900, h = 600, l = 90, r = 30, t = 50, b = 70;
-        double max = rows.stream().mapToDouble(x -> Math.max(x.offered(), x.delivered())).max().orElse(1) * 1.05;
+        double max = rows.stream().mapToDouble(x -> Math.max(x(x), x.delivered())).max().orElse(1) * 1.05;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -26,7 +31,7 @@ final class Plot {
         g.fillRect(0, 0, w, h);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("conenatd: new inbound flows delivered vs offered", l, 30);
+        g.drawString("conenatd: new inbound flows delivered vs offered (unpaced: at the rate the sender reached)", l, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.drawLine(l, h - b, w - r, h - b);
         g.drawLine(l, t, l, h - b);
@@ -45,33 +50,38 @@ final class Plot {
         g.setColor(Color.GRAY);
         g.setStroke(new BasicStroke(1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 6}, 0));
         g.drawLine(l, h - b, l + (int) (w - l - r), h - b - (int) (h - t - b));
-        String[] modes = {"static-dnat", "conenatd"};
-        Color[] colors = {new Color(0x1f77b4), new Color(0xd62728)};
+        String[] modes = {"static-dnat", "seed", "kernel"};
+        String[] names = {"static kernel DNAT (ceiling)", "seed mode (-n -q -m)", "kernel mode (-i eth0)"};
+        Color[] colors = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
         g.setStroke(new BasicStroke(2.5f));
         for (int m = 0; m < modes.length; m++) {
             g.setColor(colors[m]);
             // every repetition as a dot, the median per rate as the line
-            java.util.TreeMap<Integer, List<Double>> byRate = new java.util.TreeMap<>();
+            // paced rates by their rate; the unpaced run (rate 0) last, at the median rate its sender reached
+            java.util.TreeMap<Integer, List<FlowBench.Row>> byRate = new java.util.TreeMap<>(
+                    (p, q) -> Integer.compare(p == FlowBench.UNPACED ? Integer.MAX_VALUE : p, q == FlowBench.UNPACED ? Integer.MAX_VALUE : q));
+            boolean any = false;
             for (FlowBench.Row row : rows) {
                 if (!row.mode().equals(modes[m])) continue;
-                int x = l + (int) ((w - l - r) * row.offered() / max);
+                any = true;
+                int x = l + (int) ((w - l - r) * x(row) / max);
                 int y = h - b - (int) ((h - t - b) * row.delivered() / max);
                 g.fillOval(x - 3, y - 3, 6, 6);
-                byRate.computeIfAbsent(row.offered(), k -> new java.util.ArrayList<>()).add(row.delivered());
+                byRate.computeIfAbsent(row.offered(), k -> new java.util.ArrayList<>()).add(row);
             }
+            if (!any) continue;
             int px = -1, py = -1;
             for (var e : byRate.entrySet()) {
-                List<Double> v = e.getValue();
-                v.sort(null);
-                double med = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
-                int x = l + (int) ((w - l - r) * e.getKey() / max);
+                double med = FlowBench.median(e.getValue().stream().mapToDouble(FlowBench.Row::delivered).toArray());
+                double at = FlowBench.median(e.getValue().stream().mapToDouble(Plot::x).toArray());
+                int x = l + (int) ((w - l - r) * at / max);
                 int y = h - b - (int) ((h - t - b) * med / max);
                 if (px >= 0) g.drawLine(px, py, x, y);
                 px = x;
                 py = y;
             }
             g.fillRect(l + 20, t + 10 + m * 20, 14, 4);
-            g.drawString(modes[m].equals("static-dnat") ? "static kernel DNAT (ceiling)" : "conenatd", l + 40, t + 16 + m * 20);
+            g.drawString(names[m], l + 40, t + 16 + m * 20);
         }
         g.dispose();
         ImageIO.write(img, "png", png.toFile());

@@ -15,11 +15,15 @@ final class UdpSink implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment cs = Libc.newCallState(arena);
     private final MemorySegment buf = arena.allocate(2048, 8);
+    private final MemorySegment sendCs = Libc.newCallState(arena); // the receive thread owns cs
+    private final MemorySegment out = arena.allocate(16, 8);
+    private final MemorySegment to = arena.allocate(16, 4);
     private final int fd;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long[] latency = new long[0]; // by sequence number; 0 = not received
     private volatile long received;
+    private volatile long firstArrival, lastArrival; // System.nanoTime() of the first and last counted packet
 
     UdpSink(String netns, int addr, int port) {
         fd = Netns.call(netns, () -> Libc.socket(cs, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0));
@@ -42,9 +46,27 @@ final class UdpSink implements AutoCloseable {
     void reset(int n) {
         latency = new long[n];
         received = 0;
+        firstArrival = lastArrival = 0;
     }
 
     long received() { return received; }
+
+    long firstArrival() { return firstArrival; }
+
+    long lastArrival() { return lastArrival; }
+
+    /**
+     * Sends one datagram from this socket (its address and port) carrying sequence number -1, so
+     * that the router maps this very endpoint; returns false if the kernel refused.
+     */
+    boolean send(int dst, int dport) {
+        to.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_INET);
+        to.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) dport);
+        to.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, dst);
+        out.set(BE64, 0, -1L);
+        out.set(BE64, 8, System.nanoTime());
+        return Libc.sendto(sendCs, fd, out, 16, 0, to, 16) == 16;
+    }
 
     private void loop() {
         while (running) {
@@ -56,6 +78,8 @@ final class UdpSink implements AutoCloseable {
             long[] lat = latency;
             if (seq >= 0 && seq < lat.length && lat[(int) seq] == 0) {
                 lat[(int) seq] = Math.max(1, now - sent);
+                if (received == 0) firstArrival = now;
+                lastArrival = now;
                 received++;
             }
         }
