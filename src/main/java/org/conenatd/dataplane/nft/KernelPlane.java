@@ -77,7 +77,10 @@ public final class KernelPlane implements DataPlane {
         KernelCounters count = new KernelCounters(context.counters());
         // The queue first: if another process owns it, nothing of the ruleset has been touched.
         try {
-            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), true, 4 << 20, 128);
+            // Not fail-open: a first packet beyond a full queue is dropped (its sender retries)
+            // rather than sent on to plain NAT, where it would take a port the pool may hand to
+            // another endpoint. With no daemon at all, --queue-bypass in the rule still lets it pass.
+            queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), false, 8 << 20, 128);
         } catch (NetlinkException e) {
             String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
                     ? "; queue " + cfg.queueNum() + " is already bound by another process (pick another with -q)"

@@ -36,11 +36,13 @@ final class Mappings implements MappingListener {
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
     private final PortAllocator.PortUse[] use = new PortAllocator.PortUse[Protocol.count()];
     final ReentrantLock lock = new ReentrantLock();
+    /** Mappings per transaction (two elements each): well inside the 512 KiB batch buffer. */
+    private static final int CHUNK = 1024;
 
     // the batch being staged: which allocations its elements belong to
-    private final int[] stagedPort = new int[512];
-    private final Protocol[] stagedProto = new Protocol[512];
-    private final long[] stagedEndpoint = new long[512];
+    private final int[] stagedPort = new int[CHUNK];
+    private final Protocol[] stagedProto = new Protocol[CHUNK];
+    private final long[] stagedEndpoint = new long[CHUNK];
     private int staged;
 
     Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, KernelCounters count, Log log) {
@@ -86,12 +88,12 @@ final class Mappings implements MappingListener {
             });
             for (long[] s : strayOut) {
                 maps.remove(out[i], Endpoint.ip(s[0]), Endpoint.port(s[0]));
-                dropped++;
+                if (++dropped % CHUNK == 0) maps.commit();
             }
             for (int port = 0; port < 65536; port++) {
                 if (inbound[port] != Endpoint.NONE && !adopted[port]) {
                     maps.remove(in[i], 0, port);
-                    dropped++;
+                    if (++dropped % CHUNK == 0) maps.commit();
                 }
             }
             maps.commit();
@@ -106,6 +108,7 @@ final class Mappings implements MappingListener {
      * their mapping, so a restart changes no live endpoint's port.
      */
     void adoptLiveFlows(long now) {
+        int[] adoptedLive = new int[1];
         lock.lock();
         try {
             nat.table().forEachMapped((p, port, receiver) -> {
@@ -114,11 +117,13 @@ final class Mappings implements MappingListener {
                 if (a.ownerOf(port) != Endpoint.NONE || a.portOf(receiver) >= 0) return;
                 if (a.adopt(receiver, port, now, holdNanos)) {
                     a.flowStarted(port, receiver);
+                    if (staged == stagedPort.length) commitStaged();
                     stage(p, port, receiver);
+                    adoptedLive[0]++;
                 }
             });
-            int n = staged;
             commitStaged();
+            int n = adoptedLive[0];
             if (n > 0) log.info("[*] adopted " + n + " mappings from live conntrack flows");
         } finally {
             lock.unlock();
@@ -197,18 +202,21 @@ final class Mappings implements MappingListener {
             for (Protocol p : cfg.protocols()) {
                 int i = p.ordinal();
                 java.util.List<long[]> gone = new java.util.ArrayList<>();
-                int n = allocators[i].expire(now, (port, ep) -> {
-                    maps.remove(out[i], Endpoint.ip(ep), Endpoint.port(ep));
-                    maps.remove(in[i], 0, port);
-                    gone.add(new long[] {port, ep});
-                });
-                if (n == 0) continue;
-                try {
-                    maps.commit();
-                } catch (NetlinkException e) {
-                    count.nftFailures.increment();
-                    log.warn("[!] removing " + n + " expired mappings at once: " + e.getMessage() + "; one by one");
-                    keepWhatTheKernelKeeps(p, gone, now);
+                if (allocators[i].expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
+                // in transactions of at most CHUNK mappings: one batch must fit the send buffer
+                for (int from = 0; from < gone.size(); from += CHUNK) {
+                    java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
+                    for (long[] g : chunk) {
+                        maps.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
+                        maps.remove(in[i], 0, (int) g[0]);
+                    }
+                    try {
+                        maps.commit();
+                    } catch (NetlinkException e) {
+                        count.nftFailures.increment();
+                        log.warn("[!] removing " + chunk.size() + " expired mappings at once: " + e.getMessage() + "; one by one");
+                        keepWhatTheKernelKeeps(p, chunk, now);
+                    }
                 }
                 for (long[] g : gone) {
                     if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there

@@ -24,7 +24,8 @@ import java.lang.foreign.MemorySegment;
  * nothing to map) goes on too, to the router's plain NAT: nothing is ever dropped here.
  */
 final class OutboundPath extends QueueWorker {
-    static final int BATCH = 64;
+    /** Up to this many first packets share one map transaction (one recvmmsg, one commit, one verdict send). */
+    static final int BATCH = 256;
     private static final int SLOT_BYTES = 512; // headers only: the queue copies 128 bytes a packet
 
     private final NfQueue queue;
@@ -39,6 +40,7 @@ final class OutboundPath extends QueueWorker {
     private final Ipv4Ports ports = new Ipv4Ports();
     private final int[] ids = new int[BATCH * 4], marks = new int[BATCH * 4];
     private int pending;
+    private long lastExhaustedLine = Long.MIN_VALUE / 2;
 
     OutboundPath(NfQueue queue, Mappings mappings, int markBit, Log log, KernelCounters count) {
         super(log);
@@ -102,9 +104,11 @@ final class OutboundPath extends QueueWorker {
             Protocol p = Protocol.of(ports.protocol());
             if (p == null || !mappings.enabled(p)) continue;
             long ep = Endpoint.of(ports.srcAddr(), ports.srcPort());
-            if (mappings.mappingFor(p, ep, now) < 0 && log.packetLineAllowed()) {
+            if (mappings.mappingFor(p, ep, now) < 0 && now - lastExhaustedLine > 1_000_000_000L) {
+                // a problem: logged even in quiet mode, but at most once a second (the count says how often)
+                lastExhaustedLine = now;
                 log.warn("[!] " + p.label + " " + Inet4.format(ports.srcAddr()) + ":" + ports.srcPort()
-                        + ": no free port in the pool; plain NAT for this flow");
+                        + ": no free port in the pool; plain NAT for this flow (" + count.poolExhausted.sum() + " so far)");
             }
         }
     }
