@@ -207,6 +207,17 @@ class BeyondUdpIT {
     }
 
     @Test
+    void rfc5780DiscoverySaysAddressDependentFilteringWithFilteringAddress() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startTurnserver();
+            lab.startKernelDaemon("--filtering", "address");
+            String v = lab.natDiscovery(LAN1);
+            assertTrue(v.contains("NAT with Endpoint Independent Mapping!") && v.contains("NAT with Address Dependent Filtering!"),
+                    v + "\n" + lab.daemonLog());
+        }
+    }
+
+    @Test
     void onlyTheChosenSourcesGetFullCone() throws Exception {
         try (Lab lab = new Lab("plain")) {
             lab.startStund();

@@ -67,6 +67,20 @@ class KernelModeIT {
     }
 
     @Test
+    void rfc5780DiscoverySaysEndpointIndependentMappingAndFiltering() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startTurnserver();
+            String plain = lab.natDiscovery(LAN1);
+            assertTrue(plain.contains("NAT with Endpoint Independent Mapping!")
+                    && plain.contains("NAT with Address and Port Dependent Filtering!"), "plain masquerade: " + plain);
+            lab.startKernelDaemon();
+            String with = lab.natDiscovery(LAN1);
+            assertTrue(with.contains("NAT with Endpoint Independent Mapping!")
+                    && with.contains("NAT with Endpoint Independent Filtering!"), "kernel mode: " + with + "\n" + lab.daemonLog());
+        }
+    }
+
+    @Test
     void twoLanHostsOnTheSameSourcePortGetDistinctPortsAndFreshPeersReachEachWithoutUserSpace() throws Exception {
         try (Lab lab = new Lab("plain")) {
             lab.startKernelDaemon();

@@ -200,6 +200,27 @@ public final class Lab implements AutoCloseable {
         Thread.sleep(500);
     }
 
+    /**
+     * Starts coturn as an RFC 5780 STUN server on the WAN's two addresses. {@code -n}: Debian's
+     * /etc/turnserver.conf says no-rfc5780 (and syslog), which would leave natdiscovery no verdict.
+     */
+    public void startTurnserver() throws IOException, InterruptedException {
+        spawn(wan, dir.resolve("turnserver.log"), "turnserver", "-n", "-L", STUN_PRIMARY, "-L", STUN_ALT,
+                "--listening-port", "3478", "--alt-listening-port", "3479", "--stun-only", "--no-cli", "--no-tls",
+                "--no-dtls", "--no-tcp", "--log-file", "stdout", "--userdb", dir.resolve("turndb").toString(),
+                "--pidfile", dir.resolve("turnserver.pid").toString());
+        Thread.sleep(1000);
+    }
+
+    /** coturn's RFC 5780 discovery from {@code from} in the LAN: its "NAT with ..." verdict lines. */
+    public String natDiscovery(String from) throws IOException {
+        Result r = exec(lan, "timeout", "30", "turnutils_natdiscovery", "-m", "-f", "-L", from, STUN_PRIMARY);
+        StringBuilder sb = new StringBuilder();
+        r.out().lines().filter(l -> l.startsWith("NAT with") || l.startsWith("No NAT")).forEach(l -> sb.append(l).append('\n'));
+        if (sb.isEmpty()) throw new AssertionError("natdiscovery printed no verdict: " + r.out());
+        return sb.toString();
+    }
+
     /** The classic STUN client's verdict ("Independent Mapping, Port Dependent Filter, ...") from {@code from} in the LAN. */
     public String stunVerdict(String from) throws IOException {
         Result r = exec(lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
