@@ -19,15 +19,6 @@ class KernelModeIT {
 
 
 
-    /** The public port a WAN socket saw the LAN socket's packet come from (address checked too). */
-    private static int publicPort(Lab lab, DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort,
-                                  String natAddr) throws Exception {
-        Lab.send(lanSock, wanAddr, wanPort, "out");
-        Received r = Lab.receive(wanSock, 3000);
-        assertNotNull(r, "outbound packet never reached the WAN\n" + lab.daemonLog());
-        assertEquals(natAddr, r.addr(), "masqueraded to the interface's address");
-        return r.port();
-    }
 
     /** A fresh WAN peer sends to the public port; the LAN socket must get it from the peer's real address, and its answer must come back from the public port. */
     private static void freshPeerGetsThrough(Lab lab, DatagramSocket lanSock, String peerAddr, int peerPort, String natAddr, int natPort)
@@ -87,8 +78,8 @@ class KernelModeIT {
             DatagramSocket a = lab.udp(lab.lan, LAN1, 40000);
             DatagramSocket b = lab.udp(lab.lan, LAN2, 40000);
             DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
-            int pa = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
-            int pb = publicPort(lab, b, server, "203.0.113.10", 5000, NAT_IP);
+            int pa = lab.publicPort(a, server, "203.0.113.10", 5000, NAT_IP);
+            int pb = lab.publicPort(b, server, "203.0.113.10", 5000, NAT_IP);
             assertEquals(40000, pa, "the first endpoint keeps its own port (port preservation)");
             assertNotEquals(pa, pb, "no two LAN endpoints ever share a port");
             long queued = lab.awaitStat("allocations", v -> v == 2, 5000);
@@ -96,7 +87,7 @@ class KernelModeIT {
 
             // the same endpoint to another destination: the same port, and nothing queued
             DatagramSocket other = lab.udp(lab.wan, "203.0.113.20", 5001);
-            assertEquals(pa, publicPort(lab, a, other, "203.0.113.20", 5001, NAT_IP), "endpoint-independent mapping");
+            assertEquals(pa, lab.publicPort(a, other, "203.0.113.20", 5001, NAT_IP), "endpoint-independent mapping");
 
             for (int i = 0; i < 3; i++) {
                 freshPeerGetsThrough(lab, a, "203.0.113." + (11 + i), 6000 + i, NAT_IP, pa);
@@ -117,7 +108,7 @@ class KernelModeIT {
             assertTrue(lab.daemonLog().contains("below RFC 4787's 120 s"), "a short hold is warned about");
             DatagramSocket a = lab.udp(lab.lan, LAN1, 41000);
             DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
-            int port = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+            int port = lab.publicPort(a, server, "203.0.113.10", 5000, NAT_IP);
             freshPeerGetsThrough(lab, a, "203.0.113.11", 6000, NAT_IP, port);
 
             lab.exec(lab.rtr, "conntrack", "-F"); // every flow ends now
@@ -141,8 +132,8 @@ class KernelModeIT {
             DatagramSocket a = lab.udp(lab.lan, LAN1, 42000);
             DatagramSocket b = lab.udp(lab.lan, LAN2, 42000);
             DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
-            int pa = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
-            int pb = publicPort(lab, b, server, "203.0.113.10", 5000, NAT_IP);
+            int pa = lab.publicPort(a, server, "203.0.113.10", 5000, NAT_IP);
+            int pb = lab.publicPort(b, server, "203.0.113.10", 5000, NAT_IP);
 
             lab.killDaemon();
             freshPeerGetsThrough(lab, b, "203.0.113.11", 6000, NAT_IP, pb); // the kernel keeps working without us
@@ -156,7 +147,7 @@ class KernelModeIT {
             lab.startKernelDaemon();
             assertTrue(lab.daemonLog().contains("adopted 2 mappings from live conntrack flows"), lab.daemonLog());
             DatagramSocket other = lab.udp(lab.wan, "203.0.113.20", 5002);
-            assertEquals(pb, publicPort(lab, b, other, "203.0.113.20", 5002, NAT_IP), "a new flow after the restart: same port");
+            assertEquals(pb, lab.publicPort(b, other, "203.0.113.20", 5002, NAT_IP), "a new flow after the restart: same port");
             freshPeerGetsThrough(lab, a, "203.0.113.13", 6002, NAT_IP, pa);
         }
     }
@@ -167,13 +158,13 @@ class KernelModeIT {
             lab.startKernelDaemon();
             DatagramSocket a = lab.udp(lab.lan, LAN1, 43000);
             DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
-            int port = publicPort(lab, a, server, "203.0.113.10", 5000, NAT_IP);
+            int port = lab.publicPort(a, server, "203.0.113.10", 5000, NAT_IP);
 
             String newIp = "203.0.113.5";
             lab.exec(lab.rtr, "ip", "addr", "del", NAT_IP + "/24", "dev", "eth0");
             lab.exec(lab.rtr, "ip", "addr", "add", newIp + "/24", "dev", "eth0");
             Thread.sleep(300);
-            assertEquals(port, publicPort(lab, a, server, "203.0.113.10", 5000, newIp), "same port, new address");
+            assertEquals(port, lab.publicPort(a, server, "203.0.113.10", 5000, newIp), "same port, new address");
             freshPeerGetsThrough(lab, a, "203.0.113.11", 6000, newIp, port);
         }
     }
@@ -183,11 +174,11 @@ class KernelModeIT {
         try (Lab lab = new Lab("plain")) {
             lab.startKernelDaemon("--ports", "30000-30001");
             DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
-            int p1 = publicPort(lab, lab.udp(lab.lan, LAN1, 44000), server, "203.0.113.10", 5000, NAT_IP);
-            int p2 = publicPort(lab, lab.udp(lab.lan, LAN1, 44001), server, "203.0.113.10", 5000, NAT_IP);
+            int p1 = lab.publicPort(lab.udp(lab.lan, LAN1, 44000), server, "203.0.113.10", 5000, NAT_IP);
+            int p2 = lab.publicPort(lab.udp(lab.lan, LAN1, 44001), server, "203.0.113.10", 5000, NAT_IP);
             assertEquals(List.of(30000, 30001), List.of(Math.min(p1, p2), Math.max(p1, p2)));
             DatagramSocket third = lab.udp(lab.lan, LAN2, 44002);
-            int p3 = publicPort(lab, third, server, "203.0.113.10", 5000, NAT_IP); // delivered: plain masquerade
+            int p3 = lab.publicPort(third, server, "203.0.113.10", 5000, NAT_IP); // delivered: plain masquerade
             assertTrue(p3 != 30000 && p3 != 30001, "plain NAT's own port: " + p3);
             lab.awaitStat("pool_exhausted", v -> v >= 1, 5000);
             assertTrue(lab.daemonLog().contains("no free port in the pool"), lab.daemonLog());

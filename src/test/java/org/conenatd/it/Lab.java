@@ -308,6 +308,43 @@ public final class Lab implements AutoCloseable {
         return r.port();
     }
 
+    /**
+     * Sends one packet from the LAN socket to a WAN socket and returns the public port it was seen
+     * from, checking it was masqueraded to {@code natAddr} (kernel mode follows the interface's
+     * address, which a test may change).
+     */
+    public int publicPort(DatagramSocket lanSock, DatagramSocket wanSock, String wanAddr, int wanPort, String natAddr)
+            throws IOException {
+        send(lanSock, wanAddr, wanPort, "out");
+        Received r = receive(wanSock, 3000);
+        if (r == null) throw new AssertionError("outbound packet never reached the WAN\n" + daemonLog());
+        if (!r.addr().equals(natAddr)) throw new AssertionError("not masqueraded to " + natAddr + ": " + r);
+        return r.port();
+    }
+
+    /**
+     * True once a connected UDP socket of the LAN endpoint {@code lanAddr:lanPort}, after sending to
+     * a WAN port nobody listens on, gets the WAN's port unreachable back through the NAT.
+     */
+    public boolean portUnreachableReaches(String lanAddr, int lanPort) throws Exception {
+        java.nio.channels.DatagramChannel ch = Netns.call(lan, () -> {
+            java.nio.channels.DatagramChannel c = java.nio.channels.DatagramChannel.open();
+            c.bind(new InetSocketAddress(lanAddr, lanPort));
+            c.connect(new InetSocketAddress("203.0.113.10", 9)); // the discard port: nothing listens there
+            return c;
+        });
+        try (ch) {
+            ch.write(java.nio.ByteBuffer.wrap("anyone?".getBytes(StandardCharsets.UTF_8)));
+            Thread.sleep(500);
+            try {
+                ch.read(java.nio.ByteBuffer.allocate(64));
+                return false;
+            } catch (java.net.PortUnreachableException e) {
+                return true;
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (DatagramSocket s : sockets) s.close();
