@@ -39,6 +39,11 @@ import java.util.regex.Pattern;
  *       allocation rate from a queue filled while it was stopped.</li>
  *   <li>startup60k (kernel mode): 60,000 mappings, RSS, then {@code kill -9} and restarts: time to
  *       ready with every mapping adopted from the maps, RSS after.</li>
+ *   <li>tcp (kernel mode vs a static TCP DNAT rule): new inbound TCP connections/s; hairpin
+ *       (kernel mode vs plain routing through a second LAN on eth2): UDP packets/s and Mbit/s;
+ *       cold (seed mode): a burst 2 s after the daemon's spawn, with and without the AOT cache,
+ *       and warm; collapse (seed mode): delivered/s past capacity with the daemon's utime/stime;
+ *       modes seed-opt and seed-opt2q (flood only): the README's optional rule.</li>
  *   <li>seed mode only, as before: ingest (conntrack events), steady (an established flow never
  *       touches the queue), startup (ready time and RSS with 64,512 mappings).</li>
  * </ul>
