@@ -39,6 +39,11 @@ import java.util.regex.Pattern;
  *       allocation rate from a queue filled while it was stopped.</li>
  *   <li>startup60k (kernel mode): 60,000 mappings, RSS, then {@code kill -9} and restarts: time to
  *       ready with every mapping adopted from the maps, RSS after.</li>
+ *   <li>tcp (kernel mode vs a static TCP DNAT rule): new inbound TCP connections/s; hairpin
+ *       (kernel mode vs plain routing through a second LAN on eth2): UDP packets/s and Mbit/s;
+ *       cold (seed mode): a burst 2 s after the daemon's spawn, with and without the AOT cache,
+ *       and warm; collapse (seed mode): delivered/s past capacity with the daemon's utime/stime;
+ *       modes seed-opt and seed-opt2q (flood only): the README's optional rule.</li>
  *   <li>seed mode only, as before: ingest (conntrack events), steady (an established flow never
  *       touches the queue), startup (ready time and RSS with 64,512 mappings).</li>
  * </ul>
@@ -101,6 +106,7 @@ public final class FlowBench {
         final UdpSink sink;
         final RawUdp wan, flood, lanRaw;
         final int queueNum;
+        int queueNum2 = -1; // seed-opt2q: the second queue of --queue-balance
         DatagramSocket probe;
         int dport;
         long pid = -1;
@@ -120,7 +126,7 @@ public final class FlowBench {
             flush(lab);
             switch (mode) {
                 case "static-dnat" -> dport = STATIC_PORT;
-                case "seed" -> dport = learnSeed(lab, lanRaw, probe);
+                case "seed", "seed-opt", "seed-opt2q" -> dport = learnSeed(lab, lanRaw, probe);
                 case "kernel" -> {
                     // the receiver's own socket sends first: kernel mode maps that very endpoint
                     int before = dport;
@@ -136,7 +142,11 @@ public final class FlowBench {
         }
 
         QueueStats queue() throws IOException {
-            return queueNum < 0 ? QueueStats.NONE : queueStats(lab, queueNum);
+            if (queueNum < 0) return QueueStats.NONE;
+            QueueStats a = queueStats(lab, queueNum);
+            if (queueNum2 < 0) return a;
+            QueueStats b = queueStats(lab, queueNum2);
+            return new QueueStats(a.total() + b.total(), a.dropped() + b.dropped(), a.userDropped() + b.userDropped(), a.idSequence() + b.idSequence());
         }
 
         @Override
@@ -166,6 +176,8 @@ public final class FlowBench {
     public static void main(String[] args) throws Exception {
         int[] rates = {10_000, 25_000, 50_000, 75_000, UNPACED};
         int[] ingestRates = {50_000, 100_000, 150_000, 200_000};
+        int[] collapseRates = {25_000, 50_000, 75_000, 100_000, 150_000, UNPACED};
+        Double tcpSecs = null;
         double seconds = 1.0;
         Path out = Path.of("bench/out");
         int repeat = 3;
@@ -181,6 +193,8 @@ public final class FlowBench {
                 case "--modes" -> modes = List.of(args[++i].split(","));
                 case "--rates" -> rates = parse(args[++i]);
                 case "--ingest-rates" -> ingestRates = parse(args[++i]);
+                case "--collapse-rates" -> collapseRates = parse(args[++i]);
+                case "--tcp-seconds" -> tcpSecs = Double.parseDouble(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--unpaced-count" -> unpaced = Integer.parseInt(args[++i]);
                 case "--flood-seconds" -> floodSecs = Double.parseDouble(args[++i]);
@@ -191,23 +205,25 @@ public final class FlowBench {
             }
         }
         for (String m : modes) {
-            if (!List.of("static-dnat", "seed", "kernel").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
+            if (!List.of("static-dnat", "seed", "kernel", "seed-opt", "seed-opt2q").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
         }
         for (String p : parts) {
-            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup").contains(p)) {
+            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse").contains(p)) {
                 throw new IllegalArgumentException("unknown part " + p);
             }
         }
         Files.createDirectories(out);
         boolean needSeedLab = modes.contains("seed") || parts.contains("ingest") || parts.contains("steady") || parts.contains("startup");
         boolean needKernelLab = modes.contains("kernel") || parts.contains("alloc") || parts.contains("startup60k");
-        boolean modeParts = parts.contains("inbound") || parts.contains("flood");
+        boolean modeParts = parts.contains("inbound") || parts.contains("flood") || parts.contains("collapse");
         List<Lab> labs = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         try {
             Lab seedLab = needSeedLab ? add(labs, new Lab()) : null;
             Lab kernelLab = needKernelLab ? add(labs, new Lab("plain")) : null;
             Lab staticLab = modeParts && modes.contains("static-dnat") ? add(labs, new Lab("plain")) : null;
+            Lab seedOptLab = modeParts && modes.contains("seed-opt") ? add(labs, new Lab()) : null;
+            Lab seedOpt2Lab = modeParts && modes.contains("seed-opt2q") ? add(labs, new Lab()) : null;
             FlowBench b = new FlowBench(seedLab, seconds);
             b.dumpDir = out;
             b.repeat = repeat;
@@ -215,6 +231,7 @@ public final class FlowBench {
             if (floodSecs != null) b.floodSeconds = floodSecs;
             if (allocN != null) b.allocEndpoints = allocN;
             if (startupN != null) b.startupMappings = startupN;
+            if (tcpSecs != null) b.tcpSeconds = tcpSecs;
             b.say("bench/run " + String.join(" ", args));
             b.say("machine: " + Runtime.getRuntime().availableProcessors() + " cores; " + b.loadAvg() + " at the start");
             List<Row> rows = List.of();
@@ -224,12 +241,28 @@ public final class FlowBench {
                     Target t = switch (m) {
                         case "static-dnat" -> b.staticTarget(staticLab);
                         case "seed" -> b.seedTarget(seedLab);
+                        case "seed-opt" -> b.seedOptTarget(seedOptLab, false);
+                        case "seed-opt2q" -> b.seedOptTarget(seedOpt2Lab, true);
                         default -> b.kernelTarget(kernelLab);
                     };
                     targets.add(t);
                 }
-                if (parts.contains("inbound")) rows = b.inbound(targets, rates);
-                if (parts.contains("flood")) floods = b.flood(targets);
+                // the optional-rule variants of seed mode are measured in the flood part only
+                List<Target> base = targets.stream().filter(t -> !t.mode.startsWith("seed-opt")).toList();
+                if (parts.contains("inbound")) rows = b.inbound(base, rates);
+                if (parts.contains("flood")) {
+                    for (Target t : targets) {
+                        if (!t.mode.startsWith("seed-opt")) continue;
+                        t.prepare();
+                        b.step(t, 20_000, "warm-up"); // as inbound warms the others
+                    }
+                    floods = b.flood(targets);
+                }
+                if (parts.contains("collapse")) {
+                    for (Target t : targets) if (t.mode.equals("seed")) b.collapse(t, collapseRates);
+                }
+                if (seedOptLab != null) b.checkLog("seed-opt", seedOptLab);
+                if (seedOpt2Lab != null) b.checkLog("seed-opt2q", seedOpt2Lab);
                 for (Target t : targets) t.close();
                 targets.clear();
             }
@@ -237,6 +270,9 @@ public final class FlowBench {
             if (parts.contains("alloc")) allocs = b.alloc(kernelLab);
             if (parts.contains("startup60k")) b.startup60k(kernelLab);
             if (kernelLab != null) b.checkLog("kernel", kernelLab);
+            if (parts.contains("tcp")) b.tcp();
+            if (parts.contains("hairpin")) b.hairpin();
+            if (parts.contains("cold")) b.cold();
             if (parts.contains("ingest") || parts.contains("steady") || parts.contains("startup")) {
                 if (seedLab.daemonProcess() != null) seedLab.stopDaemon();
                 seedLab.startDaemon("--quiet", "--stats-interval", "20");
@@ -304,6 +340,42 @@ public final class FlowBench {
         t.probe = l.udp(l.wan, "203.0.113.10", 5000);
         return t;
     }
+
+    /**
+     * Seed mode with the README's optional rule: the nft table that flags packets to ports seen
+     * leaving SNAT'd, and the queue rule matching the flag; {@code two}: --queue-balance 1000:1001
+     * and -q 1000:1001 (one daemon thread per queue).
+     */
+    private Target seedOptTarget(Lab l, boolean two) throws Exception {
+        Lab.Result nft = Lab.run(List.of("sh", "-c", "printf '%s' \"$0\" | ip netns exec " + l.rtr + " nft -f -", MAPPED_PORTS_NFT));
+        if (nft.code() != 0) throw new IllegalStateException("nft: " + nft.out());
+        List<String> rule = new ArrayList<>(List.of("iptables", "-t", "nat", "-R", "CONENATD_PRE", "4", "-p", "udp",
+                "-m", "mark", "--mark", "0x1000000/0x1000000", "-j", "NFQUEUE"));
+        rule.addAll(two ? List.of("--queue-balance", "1000:1001") : List.of("--queue-num", "1000"));
+        sh(l, l.rtr, rule.toArray(String[]::new));
+        if (two) l.startDaemon("--quiet", "-q", "1000:1001");
+        else l.startDaemon("--quiet");
+        Target t = new Target(two ? "seed-opt2q" : "seed-opt", l, SEED_QUEUE);
+        if (two) t.queueNum2 = SEED_QUEUE + 1;
+        t.pid = javaPid(l);
+        t.probe = l.udp(l.wan, "203.0.113.10", 5000);
+        return t;
+    }
+
+    /** The README's optional variant (as in SeedExtrasIT). */
+    static final String MAPPED_PORTS_NFT = """
+            table ip conenatd_seed {
+              set ports { type inet_service; flags dynamic,timeout; timeout 600s; }
+              chain seen {
+                type filter hook postrouting priority srcnat + 10; policy accept;
+                oifname "eth0" meta l4proto udp ct status snat update @ports { udp sport }
+              }
+              chain mapped {
+                type filter hook prerouting priority mangle + 1; policy accept;
+                iifname "eth0" udp dport @ports meta mark set meta mark | 0x1000000
+              }
+            }
+            """;
 
     private Target kernelTarget(Lab l) throws Exception {
         l.startKernelDaemon("--quiet");
@@ -986,6 +1058,413 @@ public final class FlowBench {
         say(String.format(Locale.ROOT, "start-up: %d outbound flows made %d mappings (RSS %d MiB while learning them live, %d MiB after 22 s idle); "
                         + "restarted daemon ready in %.0f ms (JVM start + table dump), resynced %d mappings, RSS %.1f MiB",
                 flows, live, rssLive, rssIdle, ready, mapped, rss));
+    }
+
+    // ---- tcp (issue 9): inbound new TCP connections, kernel mode vs a static DNAT rule -------------
+
+    private static final int TCP_PORT = 46000;
+    private double tcpSeconds = 3.0;
+    private int tcpThreads = 4;
+
+    private static java.net.ServerSocket tcpListener(String ns, String addr, int port) {
+        return org.conenatd.it.Netns.call(ns, () -> {
+            java.net.ServerSocket s = new java.net.ServerSocket();
+            s.setReuseAddress(true);
+            s.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(addr), port), 4096);
+            return s;
+        });
+    }
+
+    /** Accepts and closes at once until the listener is closed. */
+    private static List<Thread> acceptors(java.net.ServerSocket l, int n, AtomicLong accepted) {
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ts.add(Thread.ofPlatform().name("accept-" + i).daemon().start(() -> {
+                while (!l.isClosed()) {
+                    try (java.net.Socket s = l.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
+            }));
+        }
+        return ts;
+    }
+
+    record TcpRow(String mode, int rep, long completed, long failed, double seconds, double benchCpuPct, double daemonCpuPct, Cpu machine) {
+        double rate() { return completed / seconds; }
+    }
+
+    /** One measurement: tcpThreads client threads in the WAN, each from its own address, connect, read EOF (the LAN side accepted and closed), close. */
+    private TcpRow tcpStep(String mode, Lab l, int dport, long pid, int rep) throws Exception {
+        flushTcpKeep(l, mode);
+        AtomicLong done = new AtomicLong(), failed = new AtomicLong();
+        long end = System.nanoTime() + (long) (tcpSeconds * 1e9);
+        long[] self0 = cpu(ProcessHandle.current().pid()), d0 = cpu(pid), m0 = machine();
+        long t0 = System.nanoTime();
+        List<Thread> ts = new ArrayList<>();
+        for (int k = 0; k < tcpThreads; k++) {
+            String src = "203.0.113." + (12 + k);
+            ts.add(Thread.ofPlatform().name("tcp-client-" + k).start(() -> org.conenatd.it.Netns.call(l.wan, () -> {
+                java.net.InetSocketAddress to = new java.net.InetSocketAddress(java.net.InetAddress.getByName(Lab.NAT_IP), dport);
+                java.net.InetSocketAddress from = new java.net.InetSocketAddress(java.net.InetAddress.getByName(src), 0);
+                while (System.nanoTime() < end) {
+                    try (java.net.Socket s = new java.net.Socket()) {
+                        s.bind(from);
+                        s.setSoTimeout(2000);
+                        s.connect(to, 2000);
+                        if (s.getInputStream().read() < 0) done.incrementAndGet();
+                        else failed.incrementAndGet();
+                    } catch (IOException e) {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            })));
+        }
+        for (Thread t : ts) t.join();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long[] self1 = cpu(ProcessHandle.current().pid()), d1 = cpu(pid), m1 = machine();
+        TcpRow r = new TcpRow(mode, rep, done.get(), failed.get(), secs, 100.0 * (self1[0] - self0[0]) / 100.0 / secs,
+                pid < 0 ? -1 : 100.0 * (d1[0] - d0[0]) / 100.0 / secs, split(m0, m1));
+        System.out.printf(Locale.ROOT, "tcp %s: %d connections in %.2f s (%.0f/s), %d failed, bench cpu %.0f%%, daemon cpu %.0f%%, machine %s%n",
+                mode, r.completed(), secs, r.rate(), r.failed(), r.benchCpuPct(), r.daemonCpuPct(), cpu(r.machine()));
+        return r;
+    }
+
+    /** Between steps: forget the finished connections (TIME_WAIT entries) but keep the kernel-mode mapping's live outbound connection. */
+    private static void flushTcpKeep(Lab l, String mode) throws Exception {
+        l.exec(l.rtr, "conntrack", "-D", "-p", "tcp", "--state", "TIME_WAIT");
+        l.exec(l.rtr, "conntrack", "-D", "-p", "tcp", "--state", "CLOSE");
+        Thread.sleep(300);
+    }
+
+    void tcp() throws Exception {
+        List<TcpRow> rows = new ArrayList<>();
+        try (Lab k = new Lab("plain"); Lab s = new Lab("plain")) {
+            // static: a kernel DNAT rule for TCP, no daemon
+            sh(s, s.rtr, "iptables", "-t", "nat", "-A", "PREROUTING", "-i", "eth0", "-p", "tcp", "--dport", String.valueOf(TCP_PORT),
+                    "-j", "DNAT", "--to", Lab.LAN1 + ":" + TCP_PORT);
+            // kernel: the LAN endpoint connects out from its listening port (SO_REUSEPORT), the mapping serves the WAN
+            java.net.ServerSocket server = tcpListener(k.wan, "203.0.113.10", 8000);
+            java.net.ServerSocket lk = tcpListener(k.lan, Lab.LAN1, TCP_PORT), ls = tcpListener(s.lan, Lab.LAN1, TCP_PORT);
+            k.startKernelDaemon("--quiet");
+            long kpid = javaPid(k);
+            java.net.Socket out = org.conenatd.it.Netns.call(k.lan, () -> {
+                java.net.Socket o = new java.net.Socket();
+                o.setReuseAddress(true);
+                o.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+                o.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(Lab.LAN1), TCP_PORT));
+                return o;
+            });
+            out.connect(new java.net.InetSocketAddress("203.0.113.10", 8000), 5000);
+            server.setSoTimeout(5000);
+            java.net.Socket seen = server.accept();
+            int kport = seen.getPort();
+            Thread.sleep(500);
+            AtomicLong acc = new AtomicLong();
+            List<Thread> a = new ArrayList<>(acceptors(lk, 2, acc));
+            a.addAll(acceptors(ls, 2, acc));
+            // warm-up of both (the JIT of the client loop, the daemon's first connection)
+            tcpStep("warm-up", s, TCP_PORT, -1, -1);
+            tcpStep("warm-up", k, kport, kpid, -1);
+            for (int rep = 0; rep < repeat; rep++) {
+                rows.add(tcpStep("static-dnat", s, TCP_PORT, -1, rep));
+                rows.add(tcpStep("kernel", k, kport, kpid, rep));
+            }
+            QueueStats q = queueStats(k, KERNEL_QUEUE);
+            lk.close();
+            ls.close();
+            seen.close();
+            out.close();
+            server.close();
+            say("");
+            say(String.format(Locale.ROOT, "tcp: new inbound TCP connections (connect, the LAN listener accepts and closes, the client reads EOF and closes) "
+                    + "from %d client threads in the WAN (each its own address) for %.1f s to a LAN listener (SO_REUSEPORT); kernel mode's mapped port %d "
+                    + "(the endpoint's own outbound connection made it) vs a static TCP DNAT rule; median of %d", tcpThreads, tcpSeconds, kport, repeat));
+            say(String.format(Locale.ROOT, "%-12s %4s %10s %8s %8s %10s %9s %10s %s", "mode", "rep", "completed", "failed", "conn/s", "vs static",
+                    "bench cpu%", "daemon cpu%", "machine usr/sys/si/idle %"));
+            for (TcpRow r : rows) {
+                say(String.format(Locale.ROOT, "%-12s %4d %10d %8d %8.0f %10s %9.0f %10s %s", r.mode(), r.rep(), r.completed(), r.failed(), r.rate(), "",
+                        r.benchCpuPct(), r.daemonCpuPct() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.daemonCpuPct()), cpu(r.machine())));
+            }
+            double st = median(rows.stream().filter(r -> r.mode().equals("static-dnat")).mapToDouble(TcpRow::rate).toArray());
+            for (String m : List.of("static-dnat", "kernel")) {
+                List<TcpRow> rs = rows.stream().filter(r -> r.mode().equals(m)).toList();
+                double v = median(rs.stream().mapToDouble(TcpRow::rate).toArray());
+                say(String.format(Locale.ROOT, "%-12s %4s %10.0f %8.0f %8.0f %10.3f %9.0f %10s %s", m, "med",
+                        median(rs.stream().mapToDouble(TcpRow::completed).toArray()), median(rs.stream().mapToDouble(TcpRow::failed).toArray()), v, v / st,
+                        median(rs.stream().mapToDouble(TcpRow::benchCpuPct).toArray()),
+                        m.equals("kernel") ? String.format(Locale.ROOT, "%.0f", median(rs.stream().mapToDouble(TcpRow::daemonCpuPct).toArray())) : "-",
+                        cpu(medianCpu(rs.stream().map(TcpRow::machine).toList()))));
+            }
+            say(String.format(Locale.ROOT, "tcp: kernel mode queue %d id_sequence %d after the part (inbound connections to a mapped port queue nothing); "
+                    + "bench cpu%% is the bench JVM (clients and acceptors) in %% of one core, of 200%%", KERNEL_QUEUE, q.idSequence()));
+            checkLog("tcp kernel", k);
+        }
+    }
+
+    // ---- hairpin (issue 9): LAN to LAN through the public address, vs plain routing --------------------
+
+    record HairRow(String mode, int payload, int rep, long sent, long received, double seconds, double sendSeconds, Cpu machine, double daemonCpuPct) {
+        double pps() { return received / seconds; }
+        double mbit() { return received * (double) payload * 8 / seconds / 1e6; }
+    }
+
+    private int hairpinCount(int payload) { return payload >= 1000 ? 200_000 : 400_000; }
+
+    void hairpin() throws Exception {
+        List<HairRow> rows = new ArrayList<>();
+        Lab l = new Lab("plain");
+        String lan2 = l.prefix + "-lan2";
+        try {
+            // a second LAN on router interface eth2: 10.0.2.0/24, host 10.0.2.101
+            Lab.Result r0 = Lab.run(List.of("ip", "netns", "add", lan2));
+            if (r0.code() != 0) throw new IllegalStateException(r0.out());
+            for (List<String> c : List.of(
+                    List.of("ip", "-n", l.rtr, "link", "add", "eth2", "type", "veth", "peer", "name", "eth0", "netns", lan2),
+                    List.of("ip", "-n", l.rtr, "addr", "add", "10.0.2.1/24", "dev", "eth2"),
+                    List.of("ip", "-n", l.rtr, "link", "set", "eth2", "up"),
+                    List.of("ip", "-n", lan2, "addr", "add", "10.0.2.101/24", "dev", "eth0"),
+                    List.of("ip", "-n", lan2, "link", "set", "eth0", "up"),
+                    List.of("ip", "-n", lan2, "link", "set", "lo", "up"),
+                    List.of("ip", "-n", lan2, "route", "add", "default", "via", "10.0.2.1"))) {
+                Lab.Result r = Lab.run(c);
+                if (r.code() != 0) throw new IllegalStateException(c + ": " + r.out());
+            }
+            l.startKernelDaemon("--quiet");
+            long pid = javaPid(l);
+            try (UdpSink a = new UdpSink(l.lan, LAN1, LAN_PORT)) {
+                DatagramSocket probe = l.udp(l.wan, "203.0.113.10", 5000);
+                a.send(PROBE, 5000);
+                Lab.Received rr = Lab.receive(probe, 3000);
+                if (rr == null) throw new IllegalStateException("hairpin: no outbound packet\n" + l.daemonLog());
+                int pA = rr.port();
+                Thread.sleep(300);
+                int b = Inet4.parseAddr(Lab.LAN2), b2 = Inet4.parseAddr("10.0.2.101");
+                for (int payload : new int[] {1200, 64}) {
+                    try (RawUdp hs = new RawUdp(l.lan, payload, false); RawUdp ps = new RawUdp(lan2, payload, false)) {
+                        // warm-up: B's first packet allocates B's mapping (queued once), then both paths
+                        hairStep("warm-up", payload, hs, b, NAT, pA, a, pid, -1);
+                        hairStep("warm-up", payload, ps, b2, LAN1, LAN_PORT, a, pid, -1);
+                        for (int rep = 0; rep < repeat; rep++) {
+                            rows.add(hairStep("plain-route", payload, ps, b2, LAN1, LAN_PORT, a, pid, rep));
+                            rows.add(hairStep("hairpin", payload, hs, b, NAT, pA, a, pid, rep));
+                        }
+                    }
+                }
+                QueueStats q = queueStats(l, KERNEL_QUEUE);
+                say("");
+                say(String.format(Locale.ROOT, "hairpin: UDP from LAN host B (10.0.0.102, raw sender, unpaced, one flow, UDP checksum 0) to A's public endpoint %s:%d "
+                        + "(kernel mode; A = 10.0.0.101:%d) vs plain routing from 10.0.2.101 (second LAN on router eth2) to A directly; "
+                        + "%d datagrams of 1200 B, %d of 64 B payload per step; delivered pps/Mbit(payload) over first send to last arrival; median of %d",
+                        Lab.NAT_IP, pA, LAN_PORT, hairpinCount(1200), hairpinCount(64), repeat));
+                say(String.format(Locale.ROOT, "%-12s %7s %4s %9s %9s %7s %10s %10s %9s %9s %s", "mode", "payload", "rep", "sent", "received", "loss%",
+                        "sent pps", "deliv pps", "Mbit/s", "vs plain", "machine usr/sys/si/idle %"));
+                for (HairRow r : rows) {
+                    say(String.format(Locale.ROOT, "%-12s %7d %4d %9d %9d %7.2f %10.0f %10.0f %9.1f %9s %s", r.mode(), r.payload(), r.rep(), r.sent(), r.received(),
+                            100.0 * (r.sent() - r.received()) / Math.max(1, r.sent()), r.sent() / r.sendSeconds(), r.pps(), r.mbit(), "", cpu(r.machine())));
+                }
+                for (int payload : new int[] {1200, 64}) {
+                    double plain = median(rows.stream().filter(r -> r.payload() == payload && r.mode().equals("plain-route")).mapToDouble(HairRow::pps).toArray());
+                    for (String m : List.of("plain-route", "hairpin")) {
+                        List<HairRow> rs = rows.stream().filter(r -> r.payload() == payload && r.mode().equals(m)).toList();
+                        double pps = median(rs.stream().mapToDouble(HairRow::pps).toArray());
+                        say(String.format(Locale.ROOT, "%-12s %7d %4s %9.0f %9.0f %7.2f %10.0f %10.0f %9.1f %9.3f %s", m, payload, "med",
+                                median(rs.stream().mapToDouble(HairRow::sent).toArray()), median(rs.stream().mapToDouble(HairRow::received).toArray()),
+                                median(rs.stream().mapToDouble(r -> 100.0 * (r.sent() - r.received()) / Math.max(1, r.sent())).toArray()),
+                                median(rs.stream().mapToDouble(r -> r.sent() / r.sendSeconds()).toArray()), pps,
+                                median(rs.stream().mapToDouble(HairRow::mbit).toArray()), pps / plain, cpu(medianCpu(rs.stream().map(HairRow::machine).toList()))));
+                    }
+                }
+                say(String.format(Locale.ROOT, "hairpin: kernel queue %d id_sequence %d after the part (B's first packet per payload size allocates B's mapping; nothing else should queue)",
+                        KERNEL_QUEUE, q.idSequence()));
+            }
+            checkLog("hairpin kernel", l);
+        } finally {
+            Lab.run(List.of("ip", "netns", "del", lan2));
+            l.close();
+        }
+    }
+
+    private HairRow hairStep(String mode, int payload, RawUdp tx, int src, int dst, int dport, UdpSink a, long pid, int rep) throws Exception {
+        int n = mode.equals("warm-up") ? 20_000 : hairpinCount(payload);
+        a.reset(n);
+        long[] m0 = machine(), d0 = cpu(pid);
+        long t0 = System.nanoTime();
+        long sent = 0;
+        for (int i = 0; i < n; i++) if (tx.send(src, 41000, dst, dport, i)) sent++;
+        long t1 = System.nanoTime();
+        long[] m1 = machine();
+        Thread.sleep(700);
+        long[] d1 = cpu(pid);
+        double secs = Math.max(t1 - t0, a.lastArrival() - t0) / 1e9;
+        HairRow r = new HairRow(mode, payload, rep, sent, a.received(), secs, (t1 - t0) / 1e9, split(m0, m1), 100.0 * (d1[0] - d0[0]) / 100.0 / secs);
+        System.out.printf(Locale.ROOT, "hairpin %s %d B: %d/%d delivered, %.0f pps, %.1f Mbit/s, machine %s%n", mode, payload, r.received(), sent, r.pps(), r.mbit(), cpu(r.machine()));
+        return r;
+    }
+
+    // ---- cold (issue 11): a burst 2 s after the daemon's process start, seed mode ----------------------
+
+    record ColdRow(String variant, int rep, long sent, double sendSeconds, long received, double readyMs, double firstArrivalMs) {
+        double pct() { return 100.0 * received / Math.max(1, sent); }
+    }
+
+    private int coldFlows = 50_000, coldRate = 75_000;
+    private double coldDelay = 2.0;
+
+    void cold() throws Exception {
+        List<ColdRow> rows = new ArrayList<>();
+        String launcher = null;
+        try (Lab l = new Lab(); RawUdp lan = new RawUdp(l.lan); RawUdp wan = new RawUdp(l.wan); UdpSink sink = new UdpSink(l.lan, LAN1, LAN_PORT)) {
+            launcher = l.conenatd();
+            Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            Map<String, String> noCds = new java.util.HashMap<>(env);
+            noCds.put("CONENATD_CDS", "0");
+            DatagramSocket probe = l.udp(l.wan, "203.0.113.10", 5000);
+            boolean aot = Files.exists(l.home.resolve("target/conenatd.aot"));
+            for (int rep = 0; rep < repeat; rep++) {
+                for (String v : List.of("aot", "no-cds", "warm")) {
+                    if (l.daemonProcess() != null) l.stopDaemon();
+                    flush(l);
+                    l.useLauncher(launcher, v.equals("no-cds") ? noCds : env);
+                    if (v.equals("warm")) {
+                        long s0 = System.nanoTime();
+                        l.startDaemon("--quiet");
+                        int port = learnSeed(l, lan, probe);
+                        burst(l, wan, sink, port, System.nanoTime()); // the warming burst
+                        long until = s0 + 10_000_000_000L;
+                        flush(l);
+                        port = learnSeed(l, lan, probe);
+                        while (System.nanoTime() < until) Thread.sleep(20);
+                        long[] res = burst(l, wan, sink, port, System.nanoTime());
+                        rows.add(new ColdRow(v, rep, res[0], res[1] / 1e9, res[2], Double.NaN, Double.NaN));
+                    } else {
+                        // the mapping exists before the daemon starts: its start-up resync adopts it
+                        lan.send(LAN1, LAN_PORT, PROBE, 5000, -1);
+                        Lab.Received r = Lab.receive(probe, 3000);
+                        if (r == null) throw new IllegalStateException("cold: no outbound packet");
+                        int port = r.port();
+                        long[] res = new long[4];
+                        long spawn = System.nanoTime();
+                        Thread sender = Thread.ofPlatform().name("cold-burst").start(() -> {
+                            try {
+                                long[] x = burst(l, wan, sink, port, spawn + (long) (coldDelay * 1e9));
+                                System.arraycopy(x, 0, res, 0, 4);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        l.startDaemon("--quiet");
+                        double readyMs = (System.nanoTime() - spawn) / 1e6;
+                        sender.join();
+                        rows.add(new ColdRow(v, rep, res[0], res[1] / 1e9, res[2], readyMs, res[3] == 0 ? Double.NaN : (res[3] - spawn) / 1e6));
+                    }
+                    ColdRow c = rows.getLast();
+                    System.out.printf(Locale.ROOT, "cold %s: %d/%d delivered (%.1f%%), sent in %.2f s, ready after %.0f ms, first arrival %.0f ms%n",
+                            v, c.received(), c.sent(), c.pct(), c.sendSeconds(), c.readyMs(), c.firstArrivalMs());
+                }
+            }
+            say("");
+            say(String.format(Locale.ROOT, "cold (seed mode, README rules): a burst of %d new inbound flows at %d/s to one mapped port (mapped by an outbound packet before "
+                    + "the daemon starts; its start-up resync adopts it), the burst starting %.1f s after the launcher's spawn (not after ready); "
+                    + "aot = bin/conenatd with target/conenatd.aot (%s), no-cds = CONENATD_CDS=0, warm = the daemon running for 10 s and warmed by one such burst; median of %d",
+                    coldFlows, coldRate, coldDelay, aot ? "present" : "MISSING", repeat));
+            say(String.format(Locale.ROOT, "%-8s %4s %8s %9s %9s %10s %10s %14s", "variant", "rep", "sent", "sent/s", "received", "deliv%", "ready ms", "1st arrival ms"));
+            for (ColdRow c : rows) {
+                say(String.format(Locale.ROOT, "%-8s %4d %8d %9.0f %9d %10.2f %10.0f %14.0f", c.variant(), c.rep(), c.sent(), c.sent() / c.sendSeconds(), c.received(), c.pct(), c.readyMs(), c.firstArrivalMs()));
+            }
+            for (String v : List.of("aot", "no-cds", "warm")) {
+                List<ColdRow> rs = rows.stream().filter(c -> c.variant().equals(v)).toList();
+                say(String.format(Locale.ROOT, "%-8s %4s %8.0f %9.0f %9.0f %10.2f %10.0f %14.0f", v, "med", median(rs.stream().mapToDouble(ColdRow::sent).toArray()),
+                        median(rs.stream().mapToDouble(c -> c.sent() / c.sendSeconds()).toArray()), median(rs.stream().mapToDouble(ColdRow::received).toArray()),
+                        median(rs.stream().mapToDouble(ColdRow::pct).toArray()), median(rs.stream().mapToDouble(ColdRow::readyMs).toArray()),
+                        median(rs.stream().mapToDouble(ColdRow::firstArrivalMs).toArray())));
+            }
+            l.stopDaemon();
+            checkLog("cold seed", l);
+        }
+    }
+
+    /** At {@code start}, coldFlows new flows at coldRate/s to the port; returns sent, send ns, received, first arrival (nanoTime). */
+    private long[] burst(Lab l, RawUdp wan, UdpSink sink, int port, long start) throws Exception {
+        sink.reset(coldFlows);
+        while (System.nanoTime() < start) Thread.sleep(1);
+        long t0 = System.nanoTime(), sent = 0;
+        double interval = 1e9 / coldRate;
+        for (int i = 0; i < coldFlows; i++) {
+            pace(t0 + (long) (i * interval));
+            if (wan.send(WAN_BASE + (i / 64_000) % 20, 1024 + i % 64_000, NAT, port, i)) sent++;
+        }
+        long t1 = System.nanoTime();
+        Thread.sleep(2000);
+        return new long[] {sent, t1 - t0, sink.received(), sink.firstArrival()};
+    }
+
+    // ---- collapse (issue 11): seed mode, offered rate past capacity --------------------------------------
+
+    List<Row> collapse(Target t, int[] rates) throws Exception {
+        List<Row> rows = new ArrayList<>();
+        List<long[]> splits = new ArrayList<>();
+        for (int rep = 0; rep < repeat; rep++) {
+            for (int rate : rates) {
+                t.prepare();
+                long[] d0 = cpuSplit(t.pid);
+                Row r = step(t, rate, "collapse-" + t.mode);
+                long[] d1 = cpuSplit(t.pid);
+                rows.add(r);
+                splits.add(new long[] {d1[0] - d0[0], d1[1] - d0[1]});
+            }
+        }
+        say("");
+        say(String.format(Locale.ROOT, "collapse (%s): new inbound flows at rising offered rates past capacity; delivered/s = received over max(send window, last arrival); "
+                + "daemon usr/sys = its utime/stime over the step (%% of one core, until 1 s after the last send, per second of sending); median of %d", t.mode, repeat));
+        say(String.format(Locale.ROOT, "%-9s %9s %11s %7s %9s %9s %9s %s", "offered/s", "sent/s", "delivered/s", "loss%", "queued", "daemon usr", "daemon sys", "machine usr/sys/si/idle %"));
+        double[] med = new double[rates.length];
+        for (int i = 0; i < rates.length; i++) {
+            int rate = rates[i];
+            List<Integer> idx = new ArrayList<>();
+            for (int j = 0; j < rows.size(); j++) if (rows.get(j).offered() == rate) idx.add(j);
+            med[i] = median(idx.stream().mapToDouble(j -> collapseDelivered(rows.get(j))).toArray());
+            say(String.format(Locale.ROOT, "%-9s %9.0f %11.0f %7.2f %9.0f %9.0f %9.0f %s", rateLabel(rate),
+                    median(idx.stream().mapToDouble(j -> rows.get(j).sendRate()).toArray()), med[i],
+                    median(idx.stream().mapToDouble(j -> rows.get(j).lossPct()).toArray()),
+                    median(idx.stream().mapToDouble(j -> rows.get(j).queued()).toArray()),
+                    median(idx.stream().mapToDouble(j -> splits.get(j)[0] / rows.get(j).seconds()).toArray()),
+                    median(idx.stream().mapToDouble(j -> splits.get(j)[1] / rows.get(j).seconds()).toArray()),
+                    cpu(medianCpu(idx.stream().map(j -> rows.get(j).machine()).toList()))));
+        }
+        double capacity = 0;
+        for (double v : med) capacity = Math.max(capacity, v);
+        StringBuilder falls = new StringBuilder();
+        for (int i = 1; i < med.length; i++) if (med[i] < med[i - 1]) falls.append(String.format(Locale.ROOT, " %s->%s: %.0f->%.0f (%.1f%%);", rateLabel(rates[i - 1]), rateLabel(rates[i]), med[i - 1], med[i], 100 * (med[i] - med[i - 1]) / med[i - 1]));
+        say(String.format(Locale.ROOT, "collapse: capacity (highest median delivered/s) %.0f; delivered/s falls as offered rises:%s", capacity, falls.length() == 0 ? " never" : falls.toString()));
+        for (int i = 0; i < rates.length; i++) {
+            int i2 = i;
+            List<Integer> idx = new ArrayList<>();
+            for (int j = 0; j < rows.size(); j++) if (rows.get(j).offered() == rates[i2]) idx.add(j);
+            double sentRate = median(idx.stream().mapToDouble(j -> rows.get(j).sendRate()).toArray());
+            if (sentRate >= 2 * capacity) {
+                say(String.format(Locale.ROOT, "collapse: at %s (sent %.0f/s = %.1fx capacity) delivered %.0f/s = %.3f of capacity (target >= 0.9)",
+                        rateLabel(rates[i]), sentRate, sentRate / capacity, med[i], med[i] / capacity));
+                break;
+            }
+            if (i == rates.length - 1) say("collapse: no step reached 2x capacity in achieved send rate; highest sent " + String.format(Locale.ROOT, "%.0f/s = %.2fx, delivered %.3f of capacity", sentRate, sentRate / capacity, med[i] / capacity));
+        }
+        return rows;
+    }
+
+    private static double collapseDelivered(Row r) {
+        return r.received() / Math.max(r.seconds(), r.lastArrivalSeconds());
+    }
+
+    /** utime and stime (ticks, USER_HZ 100 = percent of one core per second) of a process. */
+    private static long[] cpuSplit(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     // ---- output ----------------------------------------------------------------------------------
