@@ -22,8 +22,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -130,8 +128,7 @@ public final class Daemon {
             }
         }
         String control = controlSocket == null ? "" : startControl();
-        long sinceStart = ProcessHandle.current().info().startInstant()
-                .map(t -> Duration.between(t, Instant.now()).toMillis()).orElse(-1L);
+        long sinceStart = millisSinceProcessStart();
         log.info("[*] conenatd ready in " + sinceStart + " ms: " + plane.name() + " mode, " + plane.describe()
                 + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings"
                 + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress)));
@@ -186,6 +183,23 @@ public final class Daemon {
             log.error("[!] fatal: thread " + t.getName() + " died: " + e + "; exiting");
             Runtime.getRuntime().halt(70);
         }).start(task);
+    }
+
+    /**
+     * Time since the process started, from /proc: its start in clock ticks after boot against the
+     * uptime. ProcessHandle's start instant is built from the boot time in whole seconds, which
+     * put the "ready in" figure off by up to a second. -1 if /proc cannot tell.
+     */
+    static long millisSinceProcessStart() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(f[19]); // field 22 of stat: starttime, after pid and (comm)
+            double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+            return Math.round(uptime * 1000 - startTicks * 10.0); // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** With nf_conntrack_events=0 the subscription succeeds but nothing ever arrives: refuse early. */

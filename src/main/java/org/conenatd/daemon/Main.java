@@ -93,9 +93,10 @@ public final class Main implements Callable<Integer> {
             description = "Receive buffer of the conntrack event socket (default ${DEFAULT-VALUE}).")
     int eventBuffer;
 
-    @Option(names = "--queue-maxlen", paramLabel = "<packets>", defaultValue = "8192",
-            description = "Kernel queue length; beyond it packets bypass conenatd (fail-open). Default ${DEFAULT-VALUE}.")
-    int queueMaxLen;
+    @Option(names = "--queue-maxlen", paramLabel = "<packets>",
+            description = "Kernel queue length. Seed mode (default 8192): beyond it packets bypass conenatd (fail-open). "
+                    + "Kernel mode (default 32768, a burst of new LAN endpoints): beyond it a first packet is dropped and retried by its sender.")
+    Integer queueMaxLen;
 
     @Option(names = "--ct-timeout", paramLabel = "<seconds>", defaultValue = "30",
             description = "Initial timeout of the conntrack entries created for inbound peers (default ${DEFAULT-VALUE}; the kernel extends it as traffic flows).")

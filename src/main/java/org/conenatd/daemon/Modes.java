@@ -23,6 +23,9 @@ final class Modes {
 
     static final int KERNEL_DEFAULT_QUEUE = 47000;
     static final int KERNEL_DEFAULT_MARK = 0x400000;
+    static final int SEED_DEFAULT_QUEUE_MAXLEN = 8192;
+    /** Kernel mode drops beyond the queue (no fail-open): room for a burst of 32,768 new endpoints. */
+    static final int KERNEL_DEFAULT_QUEUE_MAXLEN = 32768;
 
     /** The plane, how logs name the public side, and a warning worth a log line. */
     record Chosen(DataPlane plane, String publicAddress, String warning) {}
@@ -33,7 +36,9 @@ final class Modes {
     }
 
     private static void checkCommon(Main m) throws StartupException {
-        if (m.queueMaxLen < 1) throw new StartupException("invalid --queue-maxlen " + m.queueMaxLen + ": must be at least 1");
+        if (m.queueMaxLen != null && m.queueMaxLen < 1) {
+            throw new StartupException("invalid --queue-maxlen " + m.queueMaxLen + ": must be at least 1");
+        }
         if (m.statsInterval < 10) throw new StartupException("invalid --stats-interval " + m.statsInterval + ": must be at least 10 ms");
         if (m.eventBuffer < 65536) throw new StartupException("invalid --event-buffer " + m.eventBuffer + ": must be at least 65536");
     }
@@ -58,7 +63,7 @@ final class Modes {
         int mark = mark(m.fwmark, "a non-zero mark like 2000 or 0x7d0",
                 "the fwmark must be non-zero, or the RETURN rule could never match it");
         if (m.ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + m.ctTimeout + ": must be at least 1 second");
-        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
+        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {
@@ -81,7 +86,8 @@ final class Modes {
         };
         List<String> sources = new ArrayList<>();
         for (String c : m.sources) sources.add(cidr(c));
-        KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols, m.queueMaxLen,
+        KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
+                m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
                 filtering, List.copyOf(sources));
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
