@@ -37,14 +37,7 @@ public final class Conntrack implements AutoCloseable {
     }
 
     public static Conntrack open(String name) throws NetlinkException {
-        NetlinkSocket s = NetlinkSocket.open(name);
-        try {
-            s.setReceiveTimeout(5000);
-        } catch (NetlinkException e) {
-            s.close();
-            throw e;
-        }
-        return new Conntrack(s);
+        return new Conntrack(NetlinkSocket.open(name, s -> s.setReceiveTimeout(5000)));
     }
 
     /**

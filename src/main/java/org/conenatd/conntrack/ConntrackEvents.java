@@ -29,12 +29,13 @@ public final class ConntrackEvents implements AutoCloseable {
     }
 
     public static ConntrackEvents subscribe(int receiveBufferBytes, long pollMillis) throws NetlinkException {
-        NetlinkSocket s = NetlinkSocket.open("conntrack events");
+        NetlinkSocket s = NetlinkSocket.open("conntrack events", sock -> {
+            sock.setReceiveBuffer(receiveBufferBytes);
+            sock.setReceiveTimeout(pollMillis);
+            sock.joinGroup(Netlink.NFNLGRP_CONNTRACK_NEW);
+            sock.joinGroup(Netlink.NFNLGRP_CONNTRACK_DESTROY);
+        });
         try {
-            s.setReceiveBuffer(receiveBufferBytes);
-            s.setReceiveTimeout(pollMillis);
-            s.joinGroup(Netlink.NFNLGRP_CONNTRACK_NEW);
-            s.joinGroup(Netlink.NFNLGRP_CONNTRACK_DESTROY);
             return new ConntrackEvents(s, s.receiveBuffer());
         } catch (NetlinkException e) {
             s.close();

@@ -39,15 +39,10 @@ public final class DnatBatch implements AutoCloseable {
 
     /** A batch over its own ctnetlink socket. */
     public static DnatBatch open(int capacity) throws NetlinkException {
-        NetlinkSocket s = NetlinkSocket.open("ctnetlink requests");
-        try {
+        return new DnatBatch(NetlinkSocket.open("ctnetlink requests", s -> {
             s.setReceiveTimeout(1000);
             s.setReceiveBuffer(4 << 20);
-        } catch (NetlinkException e) {
-            s.close();
-            throw e;
-        }
-        return new DnatBatch(s, capacity);
+        }), capacity);
     }
 
     public int capacity() { return seqs.length; }

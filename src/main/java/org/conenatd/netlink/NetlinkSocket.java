@@ -35,6 +35,24 @@ public final class NetlinkSocket implements NetlinkTransport {
         return open(name, Netlink.NETLINK_NETFILTER);
     }
 
+    /** Socket options and subscriptions applied right after opening. */
+    @FunctionalInterface
+    public interface Setup {
+        void apply(NetlinkSocket s) throws NetlinkException;
+    }
+
+    /** Opens a NETLINK_NETFILTER socket and sets it up; if the setup fails the socket is closed, not leaked. */
+    public static NetlinkSocket open(String name, Setup setup) throws NetlinkException {
+        NetlinkSocket s = open(name);
+        try {
+            setup.apply(s);
+            return s;
+        } catch (NetlinkException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
     public static NetlinkSocket open(String name, int protocol) throws NetlinkException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = Libc.newCallState(a);

@@ -61,10 +61,10 @@ public final class NftMaps implements AutoCloseable {
 
     /** Opens a socket in the calling thread's network namespace. */
     public static NftMaps open(String table) throws NetlinkException {
-        NetlinkSocket s = NetlinkSocket.open("nftables");
-        s.setReceiveTimeout(5000);
-        s.setSendBuffer(2 * BATCH_BYTES); // the kernel refuses a datagram larger than the send buffer
-        return new NftMaps(s, table);
+        return new NftMaps(NetlinkSocket.open("nftables", s -> {
+            s.setReceiveTimeout(5000);
+            s.setSendBuffer(2 * BATCH_BYTES); // the kernel refuses a datagram larger than the send buffer
+        }), table);
     }
 
     public String table() { return table; }
