@@ -87,13 +87,6 @@ public final class PortAllocator {
         return port;
     }
 
-    /** {@link #allocate} that never expires on its own until a flow starts and ends (tests, tools). */
-    public int allocate(long endpoint, PortUse use) {
-        int port = allocate(endpoint, use, 0, 0);
-        if (port >= 0) flowStarted(port, endpoint);
-        return port;
-    }
-
     /**
      * Records a mapping made elsewhere (found in the kernel at restart), held like a new one until
      * its flows are seen. False if the port or the endpoint is taken already.
