@@ -347,12 +347,9 @@ public final class FlowBench {
      * and -q 1000:1001 (one daemon thread per queue).
      */
     private Target seedOptTarget(Lab l, boolean two) throws Exception {
-        Lab.Result nft = Lab.run(List.of("sh", "-c", "printf '%s' \"$0\" | ip netns exec " + l.rtr + " nft -f -", MAPPED_PORTS_NFT));
-        if (nft.code() != 0) throw new IllegalStateException("nft: " + nft.out());
-        List<String> rule = new ArrayList<>(List.of("iptables", "-t", "nat", "-R", "CONENATD_PRE", "4", "-p", "udp",
-                "-m", "mark", "--mark", "0x1000000/0x1000000", "-j", "NFQUEUE"));
-        rule.addAll(two ? List.of("--queue-balance", "1000:1001") : List.of("--queue-num", "1000"));
-        sh(l, l.rtr, rule.toArray(String[]::new));
+        Lab.Result r = two ? l.applyOptionalQueueRule("--queue-balance", "1000:1001")
+                : l.applyOptionalQueueRule("--queue-num", "1000");
+        if (r.code() != 0) throw new IllegalStateException("optional rule: " + r.out());
         if (two) l.startDaemon("--quiet", "-q", "1000:1001");
         else l.startDaemon("--quiet");
         Target t = new Target(two ? "seed-opt2q" : "seed-opt", l, SEED_QUEUE);
@@ -361,21 +358,6 @@ public final class FlowBench {
         t.probe = l.udp(l.wan, "203.0.113.10", 5000);
         return t;
     }
-
-    /** The README's optional variant (as in SeedExtrasIT). */
-    static final String MAPPED_PORTS_NFT = """
-            table ip conenatd_seed {
-              set ports { type inet_service; flags dynamic,timeout; timeout 600s; }
-              chain seen {
-                type filter hook postrouting priority srcnat + 10; policy accept;
-                oifname "eth0" meta l4proto udp ct status snat update @ports { udp sport }
-              }
-              chain mapped {
-                type filter hook prerouting priority mangle + 1; policy accept;
-                iifname "eth0" udp dport @ports meta mark set meta mark | 0x1000000
-              }
-            }
-            """;
 
     private Target kernelTarget(Lab l) throws Exception {
         l.startKernelDaemon("--quiet");

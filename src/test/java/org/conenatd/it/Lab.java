@@ -229,6 +229,35 @@ public final class Lab implements AutoCloseable {
         return m.group(1).trim();
     }
 
+    /** The README's optional variant: only ports the kernel saw leave as SNAT'd sources reach the queue. */
+    public static final String MAPPED_PORTS_NFT = """
+            table ip conenatd_seed {
+              set ports { type inet_service; flags dynamic,timeout; timeout 600s; }
+              chain seen {
+                type filter hook postrouting priority srcnat + 10; policy accept;
+                oifname "eth0" meta l4proto udp ct status snat update @ports { udp sport }
+              }
+              chain mapped {
+                type filter hook prerouting priority mangle + 1; policy accept;
+                iifname "eth0" udp dport @ports meta mark set meta mark | 0x1000000
+              }
+            }
+            """;
+
+    /**
+     * The README's optional seed-mode variant: the nft table above, and the seed's queue rule (the
+     * 4th of CONENATD_PRE) replaced by one that matches its mark and goes to {@code queueTarget}
+     * ("--queue-num", "1000", or "--queue-balance", "1000:1001"). The first failing step's result.
+     */
+    public Result applyOptionalQueueRule(String... queueTarget) throws IOException {
+        Result nft = run(List.of("sh", "-c", "printf '%s' \"$0\" | ip netns exec " + rtr + " nft -f -", MAPPED_PORTS_NFT));
+        if (nft.code() != 0) return nft;
+        List<String> rule = new ArrayList<>(List.of("ip", "netns", "exec", rtr, "iptables", "-t", "nat", "-R", "CONENATD_PRE",
+                "4", "-p", "udp", "-m", "mark", "--mark", "0x1000000/0x1000000", "-j", "NFQUEUE"));
+        rule.addAll(List.of(queueTarget));
+        return run(rule);
+    }
+
     /** The router's whole nftables ruleset as nft prints it. */
     public String ruleset() throws IOException {
         return exec(rtr, "nft", "list", "ruleset").out();

@@ -69,30 +69,11 @@ class SeedExtrasIT {
         }
     }
 
-    /** The README's optional variant: only ports the kernel saw leave as SNAT'd sources reach the queue. */
-    static final String MAPPED_PORTS_NFT = """
-            table ip conenatd_seed {
-              set ports { type inet_service; flags dynamic,timeout; timeout 600s; }
-              chain seen {
-                type filter hook postrouting priority srcnat + 10; policy accept;
-                oifname "eth0" meta l4proto udp ct status snat update @ports { udp sport }
-              }
-              chain mapped {
-                type filter hook prerouting priority mangle + 1; policy accept;
-                iifname "eth0" udp dport @ports meta mark set meta mark | 0x1000000
-              }
-            }
-            """;
-
     @Test
     void theOptionalRuleKeepsScansOutOfTheQueueAndStillForwardsStunsChangeIpTest() throws Exception {
         try (Lab lab = new Lab()) {
             lab.startStund();
-            Result nft = Lab.run(java.util.List.of("sh", "-c", "printf '%s' \"$0\" | ip netns exec " + lab.rtr + " nft -f -",
-                    MAPPED_PORTS_NFT));
-            assertEquals(0, nft.code(), nft.out());
-            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-R", "CONENATD_PRE", "4", "-p", "udp",
-                    "-m", "mark", "--mark", "0x1000000/0x1000000", "-j", "NFQUEUE", "--queue-num", "1000");
+            Result r = lab.applyOptionalQueueRule("--queue-num", "1000");
             assertEquals(0, r.code(), r.out());
             lab.startDaemon();
             String v = lab.stunVerdict(LAN1);

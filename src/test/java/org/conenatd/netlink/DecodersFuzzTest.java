@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import static org.conenatd.netlink.DatagramMutations.*;
+
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -204,18 +206,6 @@ class DecodersFuzzTest {
         return b;
     }
 
-    private static byte[] flipBits(Random rnd, byte[] b, int flips) {
-        if (b.length == 0) return b;
-        for (int i = 0; i < flips; i++) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
-        return b;
-    }
-
-    private static byte[] truncate(Random rnd, byte[] s) {
-        byte[] b = Arrays.copyOf(s, rnd.nextInt(s.length + 1));
-        if (b.length >= 4 && rnd.nextBoolean()) putLe32(b, 0, b.length); // nlmsg_len follows the cut
-        return b;
-    }
-
     private static byte[] corruptLength(Random rnd, byte[] b) {
         List<int[]> fields = lengthFields(b);              // {offset, width}
         if (fields.isEmpty()) return flipBits(rnd, b, 1);
@@ -230,31 +220,6 @@ class DecodersFuzzTest {
             int v = edge[rnd.nextInt(edge.length)];
             if (f[1] == 4) putLe32(b, f[0], v); else putLe16(b, f[0], v);
         }
-        return b;
-    }
-
-    private static byte[] insertOrDelete(Random rnd, byte[] s) {
-        int at = rnd.nextInt(s.length + 1);
-        int n = 1 + rnd.nextInt(8);
-        if (rnd.nextBoolean() && s.length > 0) {
-            n = Math.min(n, s.length - Math.min(at, s.length - 1));
-            at = Math.min(at, s.length - 1);
-            byte[] b = new byte[s.length - n];
-            System.arraycopy(s, 0, b, 0, at);
-            System.arraycopy(s, at + n, b, at, s.length - at - n);
-            return b;
-        }
-        byte[] b = new byte[s.length + n];
-        System.arraycopy(s, 0, b, 0, at);
-        for (int i = 0; i < n; i++) b[at + i] = (byte) rnd.nextInt(256);
-        System.arraycopy(s, at, b, at + n, s.length - at);
-        return b;
-    }
-
-    private static byte[] splice(Random rnd, byte[] x, byte[] y) {
-        int i = rnd.nextInt(x.length + 1), j = rnd.nextInt(y.length + 1);
-        byte[] b = Arrays.copyOf(x, i + (y.length - j));
-        System.arraycopy(y, j, b, i, y.length - j);
         return b;
     }
 
@@ -292,21 +257,4 @@ class DecodersFuzzTest {
         }
     }
 
-    private static int getLe16(byte[] b, int at) {
-        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
-    }
-
-    private static int getLe32(byte[] b, int at) {
-        return getLe16(b, at) | getLe16(b, at + 2) << 16;
-    }
-
-    private static void putLe16(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >> 8);
-    }
-
-    private static void putLe32(byte[] b, int at, int v) {
-        putLe16(b, at, v);
-        putLe16(b, at + 2, v >>> 16);
-    }
 }

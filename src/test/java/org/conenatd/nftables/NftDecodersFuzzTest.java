@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import static org.conenatd.netlink.DatagramMutations.*;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -102,63 +104,28 @@ class NftDecodersFuzzTest {
                 byte[] b = new byte[rnd.nextInt(256)];
                 rnd.nextBytes(b);
                 if (b.length >= 8 && rnd.nextBoolean()) {  // a plausible header half the time
-                    putLe(b, 0, b.length, 4);
-                    putLe(b, 4, rnd.nextBoolean() ? 0x0a0c : 0x0002, 2);
+                    putLe32(b, 0, b.length);
+                    putLe16(b, 4, rnd.nextBoolean() ? 0x0a0c : 0x0002);
                 }
                 yield b;
             }
-            case 1 -> flip(rnd, s.clone(), 1 + rnd.nextInt(8));
-            case 2 -> {
-                byte[] b = Arrays.copyOf(s, rnd.nextInt(s.length + 1));
-                if (b.length >= 4 && rnd.nextBoolean()) putLe(b, 0, b.length, 4); // nlmsg_len follows the cut
-                yield b;
-            }
+            case 1 -> flipBits(rnd, s.clone(), 1 + rnd.nextInt(8));
+            case 2 -> truncate(rnd, s);
             case 3 -> corruptLength(rnd, s.clone());
             case 4 -> insertOrDelete(rnd, s);
-            default -> {
-                byte[] o = SEEDS.get(rnd.nextInt(SEEDS.size()));
-                int i = rnd.nextInt(s.length + 1), j = rnd.nextInt(o.length + 1);
-                byte[] b = Arrays.copyOf(s, i + o.length - j);
-                System.arraycopy(o, j, b, i, o.length - j);
-                yield b;
-            }
+            default -> splice(rnd, s, SEEDS.get(rnd.nextInt(SEEDS.size())));
         };
-    }
-
-    private static byte[] flip(Random rnd, byte[] b, int n) {
-        for (int i = 0; i < n && b.length > 0; i++) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
-        return b;
     }
 
     /** Overwrites a random 2- or 4-byte length-looking field (nla_len, nlmsg_len) with an edge value. */
     private static byte[] corruptLength(Random rnd, byte[] b) {
         int at = rnd.nextInt(Math.max(1, b.length / 4)) * 4;
-        if (at + 4 > b.length) return flip(rnd, b, 1);
+        if (at + 4 > b.length) return flipBits(rnd, b, 1);
         int[] edge = {0, 1, 3, 4, 5, 8, 15, 16, 20, 0x7fff, 0x8000, 0xffff, b.length, b.length + 4, rnd.nextInt(0x10000)};
         int v = edge[rnd.nextInt(edge.length)];
-        if (at % 16 == 0 && rnd.nextBoolean()) putLe(b, at, rnd.nextBoolean() ? v : 0x80000000 | v, 4);
-        else putLe(b, at, v, 2);
+        if (at % 16 == 0 && rnd.nextBoolean()) putLe32(b, at, rnd.nextBoolean() ? v : 0x80000000 | v);
+        else putLe16(b, at, v);
         return b;
     }
 
-    private static byte[] insertOrDelete(Random rnd, byte[] s) {
-        int at = rnd.nextInt(s.length + 1), n = 1 + rnd.nextInt(8);
-        if (rnd.nextBoolean() && s.length > 0) {
-            at = Math.min(at, s.length - 1);
-            n = Math.min(n, s.length - at);
-            byte[] b = new byte[s.length - n];
-            System.arraycopy(s, 0, b, 0, at);
-            System.arraycopy(s, at + n, b, at, s.length - at - n);
-            return b;
-        }
-        byte[] b = new byte[s.length + n];
-        System.arraycopy(s, 0, b, 0, at);
-        for (int i = 0; i < n; i++) b[at + i] = (byte) rnd.nextInt(256);
-        System.arraycopy(s, at, b, at + n, s.length - at);
-        return b;
-    }
-
-    private static void putLe(byte[] b, int at, int v, int width) {
-        for (int i = 0; i < width; i++) b[at + i] = (byte) (v >>> (8 * i));
-    }
 }
