@@ -89,10 +89,11 @@ public final class PortAllocator {
 
     /**
      * Records a mapping made elsewhere (found in the kernel at restart), held like a new one until
-     * its flows are seen. False if the port or the endpoint is taken already.
+     * its flows are seen. False if the port is outside the pool (expiry and listings walk the pool
+     * only, so such a mapping would never go), or if the port or the endpoint is taken already.
      */
     public boolean adopt(long endpoint, int port, long now, long holdNanos) {
-        if (port < 1 || port > 65535 || owner[port] != Endpoint.NONE || portOf(endpoint) >= 0) return false;
+        if (port < first || port > last || owner[port] != Endpoint.NONE || portOf(endpoint) >= 0) return false;
         take(port, endpoint, now, now + holdNanos);
         return true;
     }

@@ -118,6 +118,8 @@ class PortAllocatorTest {
         assertFalse(a.adopt(Endpoint.of(B, 5000), 40000, 0, SECOND), "port taken");
         assertFalse(a.adopt(Endpoint.of(A, 5000), 40001, 0, SECOND), "endpoint has a port");
         assertTrue(a.isHeld(40000), "held until its flows are seen");
+        PortAllocator narrow = new PortAllocator(Protocol.UDP, 20000, 20009);
+        assertFalse(narrow.adopt(Endpoint.of(B, 1), 40000, 0, SECOND), "a port outside the pool would never expire");
         assertEquals(40000, live(a, Endpoint.of(A, 5000), PortAllocator.PortUse.NONE));
     }
 

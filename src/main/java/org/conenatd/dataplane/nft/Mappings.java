@@ -68,8 +68,8 @@ final class Mappings implements MappingListener {
 
     /**
      * Reads the maps a previous instance left (after {@code kill -9} they stay in the kernel and keep
-     * working) and adopts every consistent pair; returns the elements that must go (a half pair, or
-     * a port outside the pool). Call before the queue runs.
+     * working) and adopts every consistent pair; removes the elements that must go (a half pair, or
+     * a port outside this instance's pool) and returns how many. Call before the queue runs.
      */
     int adoptFromKernel(long now) throws NetlinkException {
         int dropped = 0;
