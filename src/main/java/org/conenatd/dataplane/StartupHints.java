@@ -1,11 +1,23 @@
 package org.conenatd.dataplane;
 
 import org.conenatd.netlink.NetlinkException;
+import org.conenatd.ops.StartupException;
 import org.conenatd.sys.Errno;
 
 /** What an operator should check when the kernel refuses a netlink request at start-up. */
 public final class StartupHints {
     private StartupHints() {}
+
+    /**
+     * The start-up error for a queue the kernel would not bind. It answers EPERM (we are root by
+     * then) or EBUSY when another socket owns the queue; {@code advice} says what to do about that.
+     */
+    public static StartupException queueBind(int queueNum, NetlinkException e, String advice) {
+        String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
+                ? "; queue " + queueNum + " is already bound by another process (" + advice + ")"
+                : of(e);
+        return new StartupException("cannot bind NFQUEUE " + queueNum + ": " + e.getMessage() + why);
+    }
 
     /** "; needs CAP_NET_ADMIN ..." and the like, to append to the error's message; "" if none fits. */
     public static String of(NetlinkException e) {

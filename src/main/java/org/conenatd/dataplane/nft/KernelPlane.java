@@ -82,10 +82,7 @@ public final class KernelPlane implements DataPlane {
             // another endpoint. With no daemon at all, --queue-bypass in the rule still lets it pass.
             queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), false, 8 << 20, 128);
         } catch (NetlinkException e) {
-            String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
-                    ? "; queue " + cfg.queueNum() + " is already bound by another process (pick another with -q)"
-                    : StartupHints.of(e);
-            throw new StartupException("cannot bind NFQUEUE " + cfg.queueNum() + ": " + e.getMessage() + why);
+            throw StartupHints.queueBind(cfg.queueNum(), e, "pick another with -q");
         }
         try {
             maps = NftMaps.open(KernelConfig.TABLE);

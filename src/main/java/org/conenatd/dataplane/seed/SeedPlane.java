@@ -10,7 +10,6 @@ import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
 import org.conenatd.ops.StartupException;
 import org.conenatd.packet.Inet4;
-import org.conenatd.sys.Errno;
 
 /**
  * The seed's data plane (ConeNATd's design): the operator's NFQUEUE rule in nat PREROUTING hands
@@ -65,11 +64,7 @@ public final class SeedPlane implements DataPlane {
                 queue = NfQueue.bind(q, cfg.queueMaxLen(), true, 8 << 20);
             } catch (NetlinkException e) {
                 creates.close();
-                // The kernel answers EPERM (we are root by now) when another socket owns the queue.
-                String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
-                        ? "; queue " + q + " is already bound by another process (another conenatd?)"
-                        : StartupHints.of(e);
-                throw new StartupException("cannot bind NFQUEUE " + q + ": " + e.getMessage() + why);
+                throw StartupHints.queueBind(q, e, "another conenatd?");
             }
             InboundPath inbound = new InboundPath(queue, creates, context.nat(), context.events(), cfg.natIp(),
                     cfg.fwmark(), cfg.ctTimeout(), context.log(), counters);
