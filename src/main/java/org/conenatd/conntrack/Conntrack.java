@@ -73,15 +73,33 @@ public final class Conntrack implements AutoCloseable {
 
     /** Dumps the IPv4 conntrack table, handing every entry to {@code sink} in one reused view. */
     public void dump(Consumer<FlowView> sink) throws NetlinkException {
-        enc.reset();
+        dump(0, 0, sink);
+    }
+
+    /**
+     * Dumps the IPv4 entries whose status, masked with {@code statusMask}, equals {@code status}:
+     * the kernel filters (CTA_STATUS, CTA_STATUS_MASK; Linux 6.0 and later), so only those entries
+     * cross to user space. A mask of 0 dumps everything.
+     */
+    public void dump(int status, int statusMask, Consumer<FlowView> sink) throws NetlinkException {
         int seq = sock.nextSeq();
-        int m = enc.begin(MSG_GET, NLM_F_REQUEST | NLM_F_DUMP, seq);
-        enc.nfgenmsg(AF_INET, 0);
-        enc.end(m);
+        encodeDump(enc, seq, status, statusMask);
         FlowView view = new FlowView();
-        NetlinkRequests.request(sock, enc, seq, "dump conntrack table", rbuf, msg -> {
+        NetlinkRequests.request(sock, enc, seq, statusMask == 0 ? "dump conntrack table" : "dump conntrack entries by status", rbuf, msg -> {
             if (view.decode(msg)) sink.accept(view);
         });
+    }
+
+    /** The dump request, filtered by status when {@code statusMask} is not 0. */
+    static void encodeDump(Encoder e, int seq, int status, int statusMask) {
+        e.reset();
+        int m = e.begin(MSG_GET, NLM_F_REQUEST | NLM_F_DUMP, seq);
+        e.nfgenmsg(AF_INET, 0);
+        if (statusMask != 0) {
+            e.u32be(CTA_STATUS, status);
+            e.u32be(CTA_STATUS_MASK, statusMask);
+        }
+        e.end(m);
     }
 
     @Override

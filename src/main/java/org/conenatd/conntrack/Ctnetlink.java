@@ -25,6 +25,7 @@ public final class Ctnetlink {
     public static final int CTA_NAT_DST = 13;
     public static final int CTA_TUPLE_MASTER = 14;
     public static final int CTA_ZONE = 18;
+    public static final int CTA_STATUS_MASK = 26;
 
     // enum ctattr_tuple
     public static final int CTA_TUPLE_IP = 1;

@@ -18,7 +18,6 @@ public final class MappingFlows {
     public static final int ANY_ADDRESS = 0;
 
     private final int natIp;
-    private final boolean inbound;
     private final boolean[] enabled = new boolean[Protocol.count()];
 
     /**
@@ -26,17 +25,7 @@ public final class MappingFlows {
      * @param protocols the protocols whose flows make mappings
      */
     public MappingFlows(int natIp, Protocol... protocols) {
-        this(natIp, false, protocols);
-    }
-
-    /**
-     * @param inbound also count flows that came in and were DNAT'd to a LAN endpoint (kernel mode:
-     *                its maps DNAT inbound peers, and such a flow keeps its mapping alive). Their
-     *                original tuple runs peer -> public port, the reply starts at the LAN endpoint.
-     */
-    public MappingFlows(int natIp, boolean inbound, Protocol... protocols) {
         this.natIp = natIp;
-        this.inbound = inbound;
         for (Protocol p : protocols) enabled[p.ordinal()] = true;
     }
 
@@ -44,18 +33,9 @@ public final class MappingFlows {
     public Protocol protocolOf(FlowView f) {
         Protocol p = Protocol.of(f.origProto);
         if (p == null || !enabled[p.ordinal()]) return null;
-        if (isOutbound(f) || isInbound(f)) return p;
-        return null;
-    }
-
-    private boolean isOutbound(FlowView f) {
-        return f.has(Status.IPS_SRC_NAT) && !f.has(Status.IPS_DST_NAT) && f.replyDstPort != 0
+        boolean outbound = f.has(Status.IPS_SRC_NAT) && !f.has(Status.IPS_DST_NAT) && f.replyDstPort != 0
                 && (natIp == ANY_ADDRESS || f.replyDst == natIp);
-    }
-
-    private boolean isInbound(FlowView f) {
-        return inbound && f.has(Status.IPS_DST_NAT) && !f.has(Status.IPS_SRC_NAT) && f.origDstPort != 0
-                && (natIp == ANY_ADDRESS || f.origDst == natIp);
+        return outbound ? p : null;
     }
 
     /** Applies one event to the core; true if it was about a mapping flow. Allocation-free. */
@@ -63,15 +43,11 @@ public final class MappingFlows {
         if (type == Event.Type.UPDATE) return false; // updates change no flow count
         Protocol p = protocolOf(f);
         if (p == null) return false;
-        boolean out = isOutbound(f);
-        // (peer, public port) names the flow; the LAN endpoint is the original source (outbound)
-        // or the reply source (inbound)
-        int peer = out ? f.replySrc : f.origSrc, peerPort = out ? f.replySrcPort : f.origSrcPort;
-        int natPort = out ? f.replyDstPort : f.origDstPort;
+        // (peer, public port) names the flow; the LAN endpoint is the original source
         if (type == Event.Type.NEW) {
-            nat.flowStarted(p, peer, peerPort, natPort, out ? f.origSrc : f.replySrc, out ? f.origSrcPort : f.replySrcPort);
+            nat.flowStarted(p, f.replySrc, f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
         } else {
-            nat.flowEnded(p, peer, peerPort, natPort);
+            nat.flowEnded(p, f.replySrc, f.replySrcPort, f.replyDstPort);
         }
         return true;
     }
@@ -79,8 +55,6 @@ public final class MappingFlows {
     /** Adds a dumped entry to the snapshot if it is a mapping flow (dumping thread, no lock). */
     public void collect(FlowView f, FlowSnapshot snapshot) {
         Protocol p = protocolOf(f);
-        if (p == null) return;
-        if (isOutbound(f)) snapshot.add(p, f.replySrc, f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
-        else snapshot.add(p, f.origSrc, f.origSrcPort, f.origDstPort, f.replySrc, f.replySrcPort);
+        if (p != null) snapshot.add(p, f.replySrc, f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
     }
 }

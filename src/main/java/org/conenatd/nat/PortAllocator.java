@@ -173,6 +173,26 @@ public final class PortAllocator {
         return n;
     }
 
+    /** Visits every held mapping whose hold ran out by {@code now}, without freeing it; returns how many. */
+    public int forEachDue(long now, Expiry visitor) {
+        if (holding == 0) return 0;
+        int n = 0;
+        for (int p = first; p <= last; p++) {
+            long at = expiresAt[p];
+            if (owner[p] == Endpoint.NONE || at == LIVE || at - now > 0) continue;
+            visitor.expired(p, owner[p]);
+            n++;
+        }
+        return n;
+    }
+
+    /** Keeps a held mapping of {@code endpoint} until {@code deadline}: something the caller knows of still uses it. */
+    public void holdUntil(int port, long endpoint, long deadline) {
+        port &= 0xffff;
+        if (owner[port] != endpoint || expiresAt[port] == LIVE) return;
+        expiresAt[port] = deadline;
+    }
+
     /** Forgets the mapping of {@code port} at once (its kernel elements could not be kept). */
     public void forget(int port) {
         port &= 0xffff;

@@ -82,6 +82,33 @@ class ConntrackEncodeTest {
         assertEquals(172, e.length());
     }
 
+    /**
+     * Dump of the entries DNAT'd and not SNAT'd (status & (IPS_DST_NAT | IPS_SRC_NAT) == IPS_DST_NAT),
+     * seq 9: nf_conntrack_common.h gives IPS_SRC_NAT_BIT 4, IPS_DST_NAT_BIT 5.
+     */
+    static final String DUMP_DNAT_ONLY =
+            "24000000"                   // nlmsg_len 36
+          + "0101"                       // nlmsg_type 0x0101: CTNETLINK << 8 | IPCTNL_MSG_CT_GET
+          + "0103"                       // nlmsg_flags 0x0301: REQUEST | DUMP (ROOT 0x100 | MATCH 0x200)
+          + "09000000" + "00000000"      // seq 9, pid 0
+          + "02" + "00" + "0000"         // nfgenmsg: AF_INET
+          + "08000300" + "00000020"      // CTA_STATUS (3): IPS_DST_NAT 0x20, big-endian
+          + "08001a00" + "00000030";     // CTA_STATUS_MASK (26): 0x30
+
+    @Test
+    void statusFilteredDumpEncodesExactlyTheHandWrittenVector() {
+        Encoder e = dirtyEncoder(128);
+        Conntrack.encodeDump(e, 9, Status.IPS_DST_NAT.mask, Status.IPS_DST_NAT.mask | Status.IPS_SRC_NAT.mask);
+        assertEquals(DUMP_DNAT_ONLY, written(e));
+    }
+
+    @Test
+    void unfilteredDumpCarriesNoAttribute() {
+        Encoder e = dirtyEncoder(128);
+        Conntrack.encodeDump(e, 9, 0, 0);
+        assertEquals("14000000" + "0101" + "0103" + "09000000" + "00000000" + "02000000", written(e));
+    }
+
     @Test
     void handWrittenCreateIsTheRequestTheKernelAccepted() {
         assertEquals(CapturedConntrackVectors.SENT_CREATE, DNAT_CREATE);

@@ -126,6 +126,35 @@ class KernelModeIT {
     }
 
     @Test
+    void aFlowThatCameInKeepsItsMappingPastTheHoldAndSendsNoConntrackEvents() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            lab.startKernelDaemon("--hold", "2");
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 41500);
+            DatagramSocket server = lab.udp(lab.wan, "203.0.113.10", 5000);
+            int port = lab.publicPort(a, server, "203.0.113.10", 5000, NAT_IP);
+            lab.awaitStat("events", v -> v >= 1, 3000); // the outbound flow's NEW
+            Thread.sleep(1200);
+            long events = lab.stats().get("events");
+            for (int i = 0; i < 3; i++) freshPeerGetsThrough(lab, a, "203.0.113." + (11 + i), 6000 + i, NAT_IP, port);
+            Thread.sleep(1200); // the stats file is rewritten every second
+            assertEquals(events, lab.stats().get("events"), "flows that come in through the maps send no events");
+
+            // only the inbound flows are left: the mapping outlives the hold while they live
+            lab.exec(lab.rtr, "conntrack", "-D", "-p", "udp", "-s", LAN1, "--sport", "41500");
+            Thread.sleep(5000);
+            Map<String, Long> s = lab.stats();
+            assertEquals(0, s.get("expirations"), "kept by the inbound flows: " + s + "\n" + lab.daemonLog());
+            assertTrue(s.get("kept_by_inbound") >= 1, s.toString());
+            freshPeerGetsThrough(lab, a, "203.0.113.14", 6004, NAT_IP, port);
+
+            // the inbound flows end: the mapping goes a hold (and at most one recheck) later
+            lab.exec(lab.rtr, "conntrack", "-D", "-p", "udp", "--orig-port-dst", Integer.toString(port));
+            lab.awaitStat("expirations", v -> v >= 1, 10_000);
+            assertTrue(lab.daemonLog().contains("udp eth0:" + port + " -> " + LAN1 + ":41500 released"), lab.daemonLog());
+        }
+    }
+
+    @Test
     void killAndRestartChangeNoLivePort() throws Exception {
         try (Lab lab = new Lab("plain")) {
             lab.startKernelDaemon();

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Kernel mode's counters: first packets, allocations, the pool, and the map updates. */
 final class KernelCounters {
-    final LongAdder queued, allocations, preserved, poolExhausted, expirations, adopted, nftFailures, notPorts;
+    final LongAdder queued, allocations, preserved, poolExhausted, expirations, keptByInbound, adopted, nftFailures, notPorts;
 
     KernelCounters(Counters c) {
         queued = c.counter("queued", "First packets of LAN endpoints without a mapping, handed to conenatd.");
@@ -15,6 +15,7 @@ final class KernelCounters {
         preserved = c.counter("allocations_preserved", "Allocations that kept the endpoint's own source port.");
         poolExhausted = c.counter("pool_exhausted", "First packets that found no free port: plain NAT for them.");
         expirations = c.counter("expirations", "Mappings released after their hold time.");
+        keptByInbound = c.counter("kept_by_inbound", "Due mappings kept because a flow that came in through the maps still lived.");
         adopted = c.counter("adopted", "Mappings adopted at start from a previous instance's maps.");
         nftFailures = c.counter("nft_failures", "Map updates the kernel refused.");
     }

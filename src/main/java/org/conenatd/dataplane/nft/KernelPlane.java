@@ -1,5 +1,6 @@
 package org.conenatd.dataplane.nft;
 
+import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.MappingFlows;
 import org.conenatd.dataplane.DataPlane;
 import org.conenatd.dataplane.PlaneContext;
@@ -36,6 +37,7 @@ public final class KernelPlane implements DataPlane {
     private volatile boolean running;
     private PlaneContext ctx;
     private InstanceLock lock;
+    private Conntrack expiryConntrack;
 
     public KernelPlane(KernelConfig cfg) {
         this.cfg = cfg;
@@ -46,9 +48,9 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public MappingFlows mappingFlows() {
-        // Any public address (it may change), and the inbound flows the maps DNAT count too: a
-        // mapping lives while any flow of its endpoint lives.
-        return new MappingFlows(MappingFlows.ANY_ADDRESS, true, cfg.protocols().toArray(new Protocol[0]));
+        // Any public address (it may change). Inbound flows through the maps send no events; expiry
+        // asks conntrack for them (InboundFlows).
+        return new MappingFlows(MappingFlows.ANY_ADDRESS, cfg.protocols().toArray(new Protocol[0]));
     }
 
     @Override
@@ -90,7 +92,14 @@ public final class KernelPlane implements DataPlane {
             closeQueue();
             throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
         }
-        mappings = new Mappings(cfg, maps, context.nat(), count, context.log());
+        try {
+            expiryConntrack = Conntrack.open("ctnetlink expiry"); // the expiry thread's own: dumps must not interleave
+        } catch (NetlinkException e) {
+            maps.close();
+            closeQueue();
+            throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+        }
+        mappings = new Mappings(cfg, maps, context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
         try {
             int dropped = mappings.adoptFromKernel(System.nanoTime());
             int adopted = mappings.allocated();
@@ -101,6 +110,7 @@ public final class KernelPlane implements DataPlane {
         } catch (NetlinkException e) {
             if (e.errno() != Errno.ENOENT) { // ENOENT: no table left behind, nothing to adopt
                 maps.close();
+                closeExpiryConntrack();
                 closeQueue();
                 throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage());
             }
@@ -110,6 +120,7 @@ public final class KernelPlane implements DataPlane {
             ruleset.install();
         } catch (StartupException e) {
             maps.close();
+            closeExpiryConntrack();
             closeQueue();
             throw e;
         }
@@ -180,11 +191,18 @@ public final class KernelPlane implements DataPlane {
             maps.close();
             maps = null;
         }
+        closeExpiryConntrack();
         queueThread = expiryThread = null;
         if (lock != null) {
             lock.close();
             lock = null;
         }
+    }
+
+    private void closeExpiryConntrack() {
+        if (expiryConntrack == null) return;
+        expiryConntrack.close();
+        expiryConntrack = null;
     }
 
     private void closeQueue() {

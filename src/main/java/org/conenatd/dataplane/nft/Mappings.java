@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * know: elements are committed before a mapping counts, and a mapping whose elements were refused
  * is forgotten at once.
  *
- * <p>Lifetime: a mapping is live while conntrack reports a flow of its endpoint on its port (the
- * core tells us, as a {@link MappingListener}), then held for the hold time, then its elements go
+ * <p>Lifetime: a mapping is live while conntrack reports an outbound flow of its endpoint on its
+ * port (the core tells us, as a {@link MappingListener}), then held for the hold time; when that is
+ * up and no flow that came in through the maps still lives ({@link InboundFlows}), its elements go
  * and its port returns to the pool.
  */
 final class Mappings implements MappingListener {
@@ -31,7 +32,9 @@ final class Mappings implements MappingListener {
     private final LocalPorts localPorts = new LocalPorts();
     private final KernelCounters count;
     private final Log log;
-    private final long holdNanos;
+    private final long holdNanos, recheckNanos;
+    private final InboundFlows inbound;
+    private long lastInboundWarning;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
     private final PortAllocator.PortUse[] use = new PortAllocator.PortUse[Protocol.count()];
@@ -45,13 +48,15 @@ final class Mappings implements MappingListener {
     private final long[] stagedEndpoint = new long[CHUNK];
     private int staged;
 
-    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, KernelCounters count, Log log) {
+    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, InboundFlows inbound, KernelCounters count, Log log) {
         this.cfg = cfg;
+        this.inbound = inbound;
         this.maps = maps;
         this.nat = nat;
         this.count = count;
         this.log = log;
         this.holdNanos = cfg.holdSeconds() * 1_000_000_000L;
+        this.recheckNanos = Math.min(holdNanos, 5_000_000_000L);
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
@@ -195,14 +200,41 @@ final class Mappings implements MappingListener {
         }
     }
 
-    /** Expires held mappings whose time is up and removes their elements; once a second. */
+    /**
+     * Expires held mappings whose time is up and removes their elements; once a second. A due
+     * mapping that still has a flow that came in through the maps is kept and looked at again
+     * after the recheck interval; once that flow is gone it is held for the hold time.
+     */
     void expire(long now) {
+        if (!anyDue(now)) return;
+        try {
+            inbound.refresh(); // without the lock: a dump takes milliseconds, first packets must not wait
+        } catch (NetlinkException e) {
+            if (now - lastInboundWarning > 60_000_000_000L) {
+                lastInboundWarning = now;
+                log.warn("[!] cannot ask conntrack for inbound flows: " + e.getMessage() + "; no mapping expires until it answers");
+            }
+            return;
+        }
         lock.lock();
         try {
             for (Protocol p : cfg.protocols()) {
                 int i = p.ordinal();
+                PortAllocator a = allocators[i];
+                a.forEachDue(now, (port, ep) -> {
+                    if (inbound.live(p, port, ep)) {
+                        a.holdUntil(port, ep, now + recheckNanos);
+                        if (inbound.keep(p, port)) {
+                            count.keptByInbound.increment();
+                            log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
+                                    + " kept: a flow that came in through it still lives");
+                        }
+                    } else if (inbound.release(p, port)) {
+                        a.holdUntil(port, ep, now + holdNanos); // its last inbound flow just went
+                    }
+                });
                 java.util.List<long[]> gone = new java.util.ArrayList<>();
-                if (allocators[i].expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
+                if (a.expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
                 // in transactions of at most CHUNK mappings: one batch must fit the send buffer
                 for (int from = 0; from < gone.size(); from += CHUNK) {
                     java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
@@ -225,6 +257,18 @@ final class Mappings implements MappingListener {
                             + " released (" + cfg.holdSeconds() + " s after its last flow)");
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean anyDue(long now) {
+        lock.lock();
+        try {
+            for (Protocol p : cfg.protocols()) {
+                if (allocators[p.ordinal()].forEachDue(now, (port, ep) -> { }) > 0) return true;
+            }
+            return false;
         } finally {
             lock.unlock();
         }
@@ -266,6 +310,7 @@ final class Mappings implements MappingListener {
         lock.lock();
         try {
             if (a.ownerOf(natPort) != endpoint) return; // plain NAT, a port forward, or another endpoint
+            inbound.release(p, natPort); // outbound flows hold it now, or start its hold anew
             switch (c) {
                 case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(natPort, endpoint);
                 case UNMAPPED, RELEASED, MOVED -> {

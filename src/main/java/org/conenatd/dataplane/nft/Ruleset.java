@@ -71,9 +71,12 @@ final class Ruleset {
             String l = p.label, out = "@" + outMap(p), in = "@" + inMap(p);
             String rule = "add rule " + t + " ";
             // inbound: a WAN packet to a mapped local port goes to its endpoint (from any peer, or,
-            // with address filtering, from a peer address the endpoint has sent to)
+            // with address filtering, from a peer address the endpoint has sent to). Its flow sends
+            // no conntrack events: at high rates they were most of the daemon's work, and it needs
+            // these flows only when a mapping is about to expire, when it asks conntrack for them.
             sb.append(rule).append("pre iifname ").append(wan).append(" fib daddr type local ")
                     .append(address ? l + " dport . ip saddr @" + contactedSet(p) + " " : "")
+                    .append(l).append(" dport ").append(in).append(" ct event set 0x0 ")
                     .append("dnat ip to ").append(l).append(" dport map ").append(in).append('\n');
             // hairpin: a LAN packet to the public address and a mapped port goes to that endpoint too
             sb.append(rule).append("pre iifname != ").append(wan).append(" fib daddr type local dnat ip to ")

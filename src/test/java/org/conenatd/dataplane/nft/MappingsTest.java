@@ -7,6 +7,7 @@ import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.FakeTransport;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
+import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nftables.NfTables;
 import org.conenatd.nftables.NftMaps;
 import org.conenatd.ops.Counters;
@@ -37,7 +38,14 @@ class MappingsTest {
     private final KernelConfig cfg = new KernelConfig("wan0", 47000, 0x400000, 20000, 20009, 2, List.of(Protocol.UDP), 64);
     private final FullConeNat nat = new FullConeNat(new MappingTable());
     private final Counters counters = new Counters();
+    /** Live flows that came in through the maps, as conntrack would list them: {port, endpoint}. */
+    private final List<long[]> inboundFlows = new ArrayList<>();
+    private boolean conntrackFails;
     private final Mappings mappings = new Mappings(cfg, new NftMaps(nft, KernelConfig.TABLE), nat,
+            new InboundFlows(sink -> {
+                if (conntrackFails) throw new NetlinkException("dump conntrack entries by status", Errno.ENOBUFS);
+                for (long[] f : inboundFlows) sink.flow(Protocol.UDP, (int) f[0], f[1]);
+            }),
             new KernelCounters(counters), new Log(Log.Level.QUIET, false, 0));
     /** The nf_tables message type the fake refuses, with this errno; every other batch is committed (ACKed). */
     private int refuse = -1, refuseErrno;
@@ -124,5 +132,66 @@ class MappingsTest {
         refuseErrno = Errno.ENOENT; // someone ran nft delete element: gone is gone
         mappings.expire(System.nanoTime() + 10 * SECOND);
         assertEquals(0, mappings.allocated());
+    }
+
+    @Test
+    void aDueMappingWhoseInboundFlowStillLivesIsKeptAndGoesAHoldAfterThatFlowEnds() {
+        int port = allocate(20004);
+        long ep = Endpoint.of(LAN, 20004);
+        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE);
+        inboundFlows.add(new long[] {port, ep});
+        long t0 = System.nanoTime() + 10 * SECOND; // the hold (2 s) is up
+        mappings.expire(t0);
+        assertEquals(1, mappings.allocated(), "a peer's flow through the map still lives");
+        assertEquals(1, counters.value("kept_by_inbound"));
+        mappings.expire(t0 + SECOND / 2);
+        assertEquals(1, mappings.allocated(), "looked at again only after the recheck interval");
+
+        inboundFlows.clear();
+        long t1 = t0 + 3 * SECOND; // the recheck (min(hold, 5 s) = 2 s) is up: the flow is gone now
+        mappings.expire(t1);
+        assertEquals(1, mappings.allocated(), "held for the hold time after the inbound flow went");
+        mappings.expire(t1 + SECOND);
+        assertEquals(1, mappings.allocated());
+        mappings.expire(t1 + 2 * SECOND + 1);
+        assertEquals(0, mappings.allocated(), "released a hold after its last flow");
+        assertEquals(1, counters.value("expirations"));
+        assertEquals(1, counters.value("kept_by_inbound"), "counted once per keep, not per look");
+    }
+
+    @Test
+    void anInboundFlowToTheSamePortForAnotherEndpointKeepsNothing() {
+        int port = allocate(20005);
+        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(LAN, 20005), 0, Endpoint.NONE);
+        inboundFlows.add(new long[] {port, Endpoint.of(LAN + 1, 20005)}); // an older flow DNAT'd elsewhere
+        mappings.expire(System.nanoTime() + 10 * SECOND);
+        assertEquals(0, mappings.allocated());
+    }
+
+    @Test
+    void whenConntrackCannotBeAskedNothingExpires() {
+        int port = allocate(20006);
+        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(LAN, 20006), 0, Endpoint.NONE);
+        conntrackFails = true;
+        mappings.expire(System.nanoTime() + 10 * SECOND);
+        assertEquals(1, mappings.allocated(), "an unknown inbound flow may still use it");
+        conntrackFails = false;
+        mappings.expire(System.nanoTime() + 10 * SECOND);
+        assertEquals(0, mappings.allocated());
+    }
+
+    @Test
+    void anOutboundFlowAfterAnInboundKeepStartsTheHoldAnew() {
+        int port = allocate(20007);
+        long ep = Endpoint.of(LAN, 20007);
+        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE);
+        inboundFlows.add(new long[] {port, ep});
+        long t0 = System.nanoTime() + 10 * SECOND;
+        mappings.expire(t0);
+        inboundFlows.clear();
+        mappings.changed(MappingTable.Change.MAPPED, Protocol.UDP, port, ep, 1, Endpoint.NONE);
+        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE); // hold from now
+        mappings.expire(System.nanoTime() + 2 * SECOND + 1);
+        assertEquals(0, mappings.allocated(), "no extra hold left over from the inbound keep");
     }
 }

@@ -1,0 +1,80 @@
+package org.conenatd.dataplane.nft;
+
+import org.conenatd.conntrack.Conntrack;
+import org.conenatd.conntrack.Status;
+import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.Protocol;
+import org.conenatd.netlink.NetlinkException;
+
+/**
+ * The live flows that came in through the maps. Their conntrack events are off (the inbound rule
+ * sets {@code ct event set 0x0}: at high rates those events were most of the daemon's work), so
+ * the daemon does not count them as they come and go; instead, when held mappings are due, it asks
+ * conntrack once which of them still have such a flow.
+ *
+ * <p>A mapping kept by an inbound flow is looked at again every recheck interval; once its last
+ * inbound flow is gone, it is held for the hold time like any other, so it still outlives its last
+ * flow by the hold time (give or take one recheck interval).
+ */
+final class InboundFlows {
+    /** Where live inbound flows come from: conntrack in the daemon, a script in tests. */
+    interface Source {
+        void forEach(Sink sink) throws NetlinkException;
+    }
+
+    interface Sink {
+        /** A live flow from a peer to {@code natPort}, DNAT'd to {@code endpoint}. */
+        void flow(Protocol p, int natPort, long endpoint);
+    }
+
+    private final Source source;
+    private final int[][] seenIn = new int[Protocol.count()][65536];
+    private final long[][] seenEndpoint = new long[Protocol.count()][65536];
+    private final boolean[][] kept = new boolean[Protocol.count()][65536];
+    private int round;
+
+    InboundFlows(Source source) {
+        this.source = source;
+    }
+
+    /**
+     * The entries conntrack DNAT'd and did not SNAT (an inbound peer to a local port): the kernel
+     * filters by status, the protocol and the public port come from the original tuple, the LAN
+     * endpoint is where the reply starts.
+     */
+    static Source of(Conntrack conntrack) {
+        int dnat = Status.IPS_DST_NAT.mask, mask = dnat | Status.IPS_SRC_NAT.mask;
+        return sink -> conntrack.dump(dnat, mask, f -> {
+            Protocol p = Protocol.of(f.origProto);
+            if (p != null) sink.flow(p, f.origDstPort, Endpoint.of(f.replySrc, f.replySrcPort));
+        });
+    }
+
+    /** Asks the source for what lives now; {@link #live} answers from this until the next call. */
+    void refresh() throws NetlinkException {
+        int r = ++round;
+        source.forEach((p, port, ep) -> {
+            seenIn[p.ordinal()][port] = r;
+            seenEndpoint[p.ordinal()][port] = ep;
+        });
+    }
+
+    /** Whether the last refresh saw a live inbound flow to {@code port} for {@code endpoint}. */
+    boolean live(Protocol p, int port, long endpoint) {
+        return seenIn[p.ordinal()][port] == round && seenEndpoint[p.ordinal()][port] == endpoint;
+    }
+
+    /** Marks that an inbound flow kept the mapping on {@code port}; true if it was not kept before. */
+    boolean keep(Protocol p, int port) {
+        boolean was = kept[p.ordinal()][port];
+        kept[p.ordinal()][port] = true;
+        return !was;
+    }
+
+    /** Whether an inbound flow kept the mapping at its last look; clears the mark. */
+    boolean release(Protocol p, int port) {
+        boolean was = kept[p.ordinal()][port];
+        kept[p.ordinal()][port] = false;
+        return was;
+    }
+}
