@@ -98,6 +98,11 @@ public final class Main implements Callable<Integer> {
                     + "Kernel mode (default 32768, a burst of new LAN endpoints): beyond it a first packet is dropped and retried by its sender.")
     Integer queueMaxLen;
 
+    @Option(names = "--kernel-dnat", paramLabel = "<first-last>[,...]",
+            description = "Seed mode: DNAT new inbound flows to mapped ports of these ranges in the kernel (an nft map conenatd keeps), "
+                    + "not one by one through the queue. Give the ports your NFQUEUE rule queues, e.g. 10240-65535.")
+    String kernelDnat;
+
     @Option(names = "--ct-timeout", paramLabel = "<seconds>", defaultValue = "30",
             description = "Initial timeout of the conntrack entries created for inbound peers (default ${DEFAULT-VALUE}; the kernel extends it as traffic flows).")
     int ctTimeout;

@@ -63,12 +63,25 @@ final class Modes {
         int mark = mark(m.fwmark, "a non-zero mark like 2000 or 0x7d0",
                 "the fwmark must be non-zero, or the RETURN rule could never match it");
         if (m.ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + m.ctTimeout + ": must be at least 1 second");
-        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen, m.ctTimeout)), Inet4.format(ip), null);
+        int[] dnat = new int[0];
+        if (m.kernelDnat != null) {
+            for (String range : m.kernelDnat.split(",", -1)) {
+                int[] r = ports(range, "--kernel-dnat");
+                dnat = java.util.Arrays.copyOf(dnat, dnat.length + 2);
+                dnat[dnat.length - 2] = r[0];
+                dnat[dnat.length - 1] = r[1];
+            }
+        }
+        return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
+                m.ctTimeout, m.kernelDnat == null ? null : m.kernelDnat.trim(), dnat)), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {
         if (m.natIp != null) {
             throw new ParameterException(m.spec.commandLine(), "-n/--nat-ip is for seed mode; kernel mode (-i) NATs to whatever address " + m.wanIf + " has");
+        }
+        if (m.kernelDnat != null) {
+            throw new ParameterException(m.spec.commandLine(), "--kernel-dnat is for seed mode; kernel mode (-i) DNATs every mapped port in the kernel already");
         }
         if (!m.wanIf.matches("[A-Za-z0-9_.:@-]{1,15}")) throw new StartupException("invalid -i '" + m.wanIf + "': not an interface name");
         int q = m.queueNum == null ? KERNEL_DEFAULT_QUEUE : queue(m.queueNum);
@@ -93,16 +106,20 @@ final class Modes {
     }
 
     static int[] ports(String s) throws StartupException {
+        return ports(s, "--ports");
+    }
+
+    static int[] ports(String s, String option) throws StartupException {
         String[] parts = s.trim().split("-", -1);
         try {
             if (parts.length != 2) throw new NumberFormatException();
             int a = Integer.parseInt(parts[0]), b = Integer.parseInt(parts[1]);
             if (a < 1 || b > 65535 || a > b) {
-                throw new StartupException("invalid --ports '" + s + "': the range is empty, inverted or outside 1-65535");
+                throw new StartupException("invalid " + option + " '" + s + "': the range is empty, inverted or outside 1-65535");
             }
             return new int[] {a, b};
         } catch (NumberFormatException e) {
-            throw new StartupException("invalid --ports '" + s + "': expected <first>-<last>, like 1024-65535");
+            throw new StartupException("invalid " + option + " '" + s + "': expected <first>-<last>, like 1024-65535");
         }
     }
 

@@ -105,6 +105,10 @@ class NftMapsIT {
         maps.add(OUT, LAN, 5000, 0, 20001);
         maps.commit();
         assertEquals(List.of("10.0.0.1 . 5000 : 20001"), dump(OUT));
+        maps.removeIfPresent(OUT, LAN, 5000);            // destroy then add, as seed mode's --kernel-dnat writes
+        maps.add(OUT, LAN, 5000, 0, 20002);
+        maps.commit();
+        assertEquals(List.of("10.0.0.1 . 5000 : 20002"), dump(OUT));
     }
 
     @Test

@@ -94,4 +94,41 @@ class SeedExtrasIT {
             assertEquals(queued, lab.stats().get("queued"), "a scan of unmapped ports never reaches user space");
         }
     }
+
+    @Test
+    void withKernelDnatMappedPortsAreReachedWithoutTheQueueAndOnlyInTheGivenRanges() throws Exception {
+        try (Lab lab = new Lab()) {
+            lab.startStund();
+            // 10.0.0.102's range stays port-restricted, as in the README; --kernel-dnat leaves it out too
+            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
+                    "--dport", "16384:22527", "-j", "RETURN");
+            assertEquals(0, r.code(), r.out());
+            lab.startDaemon("--kernel-dnat", "10240-16383,22528-65535");
+            String chosen = lab.stunVerdict(LAN1), other = lab.stunVerdict(LAN2);
+            assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen + "\n" + lab.daemonLog());
+            assertTrue(other.contains("Port Dependent Filter"), other);
+
+            java.net.DatagramSocket host = lab.udp(lab.lan, LAN1, 40800);
+            int natPort = lab.learnMapping(host, lab.udp(lab.wan, "203.0.113.10", 5000), "203.0.113.10", 5000);
+            lab.awaitStat("kernel_dnat_ports", v -> v >= 1, 5000);
+            Thread.sleep(1100); // the stats file is rewritten every second
+            long queued = lab.stats().get("queued");
+            for (int i = 0; i < 5; i++) {
+                java.net.DatagramSocket peer = lab.udp(lab.wan, "203.0.113." + (11 + i), 6000 + i);
+                Lab.send(peer, NAT_IP, natPort, "fresh peer " + i);
+                Received in = Lab.receive(host, 3000);
+                assertNotNull(in, "fresh peer " + i + " lost\n" + lab.daemonLog());
+                assertEquals("203.0.113." + (11 + i) + ":" + (6000 + i), in.from());
+                Lab.send(host, "203.0.113." + (11 + i), 6000 + i, "answer");
+                Received back = Lab.receive(peer, 3000);
+                assertNotNull(back, "the answer to peer " + i + " was lost");
+                assertEquals(NAT_IP + ":" + natPort, back.from());
+            }
+            Thread.sleep(1200);
+            assertEquals(queued, lab.stats().get("queued"), "the kernel DNATs a mapped port: nothing reaches the queue");
+
+            assertEquals(0, lab.stopDaemon());
+            assertFalse(lab.ruleset().contains("conenatd_seed_dnat"), "SIGTERM removes the table");
+        }
+    }
 }

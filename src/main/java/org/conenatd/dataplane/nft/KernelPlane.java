@@ -2,6 +2,7 @@ package org.conenatd.dataplane.nft;
 
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.Command;
 import org.conenatd.dataplane.DataPlane;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
@@ -59,7 +60,7 @@ public final class KernelPlane implements DataPlane {
         if (!Files.isDirectory(Path.of("/sys/class/net", cfg.wanIf()))) {
             throw new StartupException("no network interface '" + cfg.wanIf() + "' (see: ip link)");
         }
-        if (Ruleset.run(java.util.List.of("nft", "--version"), null).code() != 0) {
+        if (Command.run(java.util.List.of("nft", "--version"), null).code() != 0) {
             throw new StartupException("the nft command is missing (Debian: apt-get install nftables)");
         }
         lock = InstanceLock.tryAcquire();

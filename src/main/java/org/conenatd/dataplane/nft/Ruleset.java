@@ -1,13 +1,13 @@
 package org.conenatd.dataplane.nft;
 
+import org.conenatd.dataplane.Command;
 import org.conenatd.nat.Protocol;
 import org.conenatd.ops.StartupException;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import static org.conenatd.dataplane.Command.run;
 
 /**
  * Kernel mode's rules, installed at start and removed at stop. They are set up with the {@code nft}
@@ -119,12 +119,12 @@ final class Ruleset {
     /** Installs everything; on failure nothing is left behind and the message says why. */
     void install() throws StartupException {
         // "nft list tables" would load every element of every set (seconds with 60,000 mappings)
-        mangleExisted = run(List.of("nft", "list", "table", "ip", "mangle"), null).code == 0;
-        Result r = run(List.of("nft", "-f", "-"), script());
-        if (r.code != 0) throw new StartupException("cannot install the nftables rules: " + r.firstLine());
-        if (run(withAction("-C"), null).code != 0) {
-            Result add = run(withAction("-I"), null);
-            if (add.code != 0) {
+        mangleExisted = run(List.of("nft", "list", "table", "ip", "mangle"), null).code() == 0;
+        Command r = run(List.of("nft", "-f", "-"), script());
+        if (r.code() != 0) throw new StartupException("cannot install the nftables rules: " + r.firstLine());
+        if (run(withAction("-C"), null).code() != 0) {
+            Command add = run(withAction("-I"), null);
+            if (add.code() != 0) {
                 removeTable();
                 throw new StartupException("cannot add the iptables NFQUEUE rule (is the xt_NFQUEUE / nft_compat support there?): "
                         + add.firstLine());
@@ -142,7 +142,7 @@ final class Ruleset {
     /** Removes what {@link #install} added, leaving the ruleset as it was before. */
     void remove() {
         if (iptablesRuleAdded) {
-            while (run(withAction("-D"), null).code == 0) { /* a leftover of a killed instance too */ }
+            while (run(withAction("-D"), null).code() == 0) { /* a leftover of a killed instance too */ }
             if (!mangleExisted) dropEmptyMangleTable();
             iptablesRuleAdded = false;
         }
@@ -155,38 +155,11 @@ final class Ruleset {
 
     /** iptables-nft creates table ip mangle for our rule; if it was not there before and holds nothing else, it goes. */
     private void dropEmptyMangleTable() {
-        Result r = run(List.of("iptables", "-w", "5", "-t", "mangle", "-S"), null);
-        if (r.code != 0) return;
-        for (String line : r.out.split("\n")) {
+        Command r = run(List.of("iptables", "-w", "5", "-t", "mangle", "-S"), null);
+        if (r.code() != 0) return;
+        for (String line : r.out().split("\n")) {
             if (!line.isBlank() && !line.startsWith("-P ")) return; // someone's rule or chain
         }
         run(List.of("nft", "delete", "table", "ip", "mangle"), null);
-    }
-
-    record Result(int code, String out) {
-        String firstLine() {
-            String s = out.strip();
-            int nl = s.indexOf('\n');
-            return nl < 0 ? s : s.substring(0, nl);
-        }
-    }
-
-    static Result run(List<String> cmd, String stdin) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, cmd.get(0) + " timed out");
-            }
-            return new Result(p.exitValue(), out);
-        } catch (IOException e) {
-            return new Result(-1, cmd.get(0) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, cmd.get(0) + ": interrupted");
-        }
     }
 }

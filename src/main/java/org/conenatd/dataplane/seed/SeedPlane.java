@@ -8,6 +8,7 @@ import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
+import org.conenatd.nftables.NftMaps;
 import org.conenatd.ops.StartupException;
 import org.conenatd.packet.Inet4;
 
@@ -22,10 +23,14 @@ public final class SeedPlane implements DataPlane {
     /**
      * @param firstQueue the queue of the operator's NFQUEUE rule; with {@code --queue-balance
      *                   first:last} in the rule, each queue of the range gets a thread of its own
+     * @param kernelDnat the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link KernelDnat}),
+     *                   as "first-last[,first-last...]", or null for none (the seed's path only)
+     * @param dnatRanges the same ranges as pairs of first and last port
      */
-    public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout) {
+    public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout,
+                         String kernelDnat, int[] dnatRanges) {
         public Config(int natIp, int queueNum, int fwmark, int queueMaxLen, int ctTimeout) {
-            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout);
+            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout, null, new int[0]);
         }
     }
 
@@ -35,6 +40,9 @@ public final class SeedPlane implements DataPlane {
     private final Config cfg;
     private final java.util.List<Lane> lanes = new java.util.ArrayList<>();
     private PlaneContext ctx;
+    private KernelDnat kernelDnat;
+    private NftMaps dnatMaps;
+    private Thread dnatThread;
 
     public SeedPlane(Config cfg) {
         this.cfg = cfg;
@@ -71,17 +79,45 @@ public final class SeedPlane implements DataPlane {
             String name = cfg.firstQueue() == cfg.lastQueue() ? "nfqueue" : "nfqueue-" + q;
             lanes.add(new Lane(queue, creates, inbound, context.workers().start(name, inbound)));
         }
+        if (cfg.kernelDnat() != null) startKernelDnat(context);
+    }
+
+    private void startKernelDnat(PlaneContext context) throws StartupException {
+        KernelDnat.install(cfg.natIp());
+        try {
+            dnatMaps = NftMaps.open(KernelDnat.TABLE);
+        } catch (NetlinkException e) {
+            KernelDnat.remove();
+            throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
+        }
+        kernelDnat = new KernelDnat(cfg.dnatRanges(), context.nat(), dnatMaps, context.counters(), context.log());
+        context.nat().addListener(kernelDnat);
+        kernelDnat.markAllMapped();
+        dnatThread = context.workers().start("kernel-dnat", kernelDnat);
     }
 
     @Override
     public String describe() {
         String q = cfg.firstQueue() == cfg.lastQueue() ? "queue " + cfg.firstQueue()
                 : "queues " + cfg.firstQueue() + ":" + cfg.lastQueue();
-        return "nat " + Inet4.format(cfg.natIp()) + ", " + q + ", fwmark " + cfg.fwmark();
+        return "nat " + Inet4.format(cfg.natIp()) + ", " + q + ", fwmark " + cfg.fwmark()
+                + (cfg.kernelDnat() != null ? ", kernel DNAT of mapped ports " + cfg.kernelDnat() : "");
     }
 
     @Override
     public void stop() {
+        if (kernelDnat != null) {
+            // the table goes first: from now on every first packet takes the seed's path again
+            kernelDnat.stop();
+            try {
+                if (dnatThread != null) dnatThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            KernelDnat.remove();
+            dnatMaps.close();
+            kernelDnat = null;
+        }
         for (Lane l : lanes) l.inbound().stop();
         for (Lane l : lanes) {
             try {

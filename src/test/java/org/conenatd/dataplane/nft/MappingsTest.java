@@ -5,21 +5,15 @@ import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingTable;
 import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.FakeTransport;
-import org.conenatd.netlink.MessageReader;
-import org.conenatd.netlink.Netlink;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nftables.NfTables;
 import org.conenatd.nftables.NftMaps;
+import org.conenatd.nftables.ScriptedNfTables;
 import org.conenatd.ops.Counters;
 import org.conenatd.ops.Log;
 import org.conenatd.sys.Errno;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +28,8 @@ class MappingsTest {
     private static final int LAN = parseAddr("10.0.0.101");
     private static final long SECOND = 1_000_000_000L;
 
-    private final FakeTransport nft = new FakeTransport();
+    private final ScriptedNfTables kernel = new ScriptedNfTables();
+    private final FakeTransport nft = kernel.transport;
     private final KernelConfig cfg = new KernelConfig("wan0", 47000, 0x400000, 20000, 20009, 2, List.of(Protocol.UDP), 64);
     private final FullConeNat nat = new FullConeNat(new MappingTable());
     private final Counters counters = new Counters();
@@ -47,39 +42,6 @@ class MappingsTest {
                 for (long[] f : inboundFlows) sink.flow(Protocol.UDP, (int) f[0], f[1]);
             }),
             new KernelCounters(counters), new Log(Log.Level.QUIET, false, 0));
-    /** The nf_tables message type the fake refuses, with this errno; every other batch is committed (ACKed). */
-    private int refuse = -1, refuseErrno;
-
-    MappingsTest() {
-        nft.respondWith(this::answer);
-    }
-
-    private List<byte[]> answer(byte[] datagram) {
-        MemorySegment s = Arena.ofAuto().allocate(datagram.length);
-        MemorySegment.copy(datagram, 0, s, ValueLayout.JAVA_BYTE, 0, datagram.length);
-        MessageReader r = new MessageReader().wrap(s, 0, datagram.length);
-        List<byte[]> out = new ArrayList<>();
-        boolean failed = false;
-        int endSeq = 0;
-        while (r.next()) {
-            if (r.type() == NfTables.NFNL_MSG_BATCH_END) endSeq = r.seq();
-            else if ((r.type() >> 8) == NfTables.NFNL_SUBSYS_NFTABLES && (r.type() & 0xff) == refuse) {
-                out.add(error(r.seq(), refuseErrno));
-                failed = true;
-            }
-        }
-        if (!failed && endSeq != 0) out.add(error(endSeq, 0)); // the ACK of a committed batch
-        return out;
-    }
-
-    private static byte[] error(int seq, int errno) {
-        ByteBuffer b = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED).putInt(seq).putInt(0);
-        b.putInt(-errno);
-        b.putInt(16).putShort((short) 0).putShort((short) 0).putInt(seq).putInt(0);
-        return b.array();
-    }
-
     private int allocate(int lanPort) {
         mappings.lock.lock();
         try {
@@ -100,12 +62,12 @@ class MappingsTest {
 
     @Test
     void anAllocationTheKernelRefusesIsForgottenAtOnce() {
-        refuse = NfTables.NFT_MSG_NEWSETELEM;
-        refuseErrno = Errno.ENOMEM;
+        kernel.refuse = NfTables.NFT_MSG_NEWSETELEM;
+        kernel.refuseErrno = Errno.ENOMEM;
         allocate(20001);
         assertEquals(0, mappings.allocated(), "no element in the kernel, so no mapping in the daemon");
         assertEquals(1, counters.value("nft_failures"));
-        refuse = -1;
+        kernel.refuse = -1;
         assertEquals(20001, allocate(20001), "the port is free again for the next first packet");
     }
 
@@ -113,12 +75,12 @@ class MappingsTest {
     void anExpiryTheKernelRefusesKeepsTheMappingUntilItsElementsAreGone() {
         int port = allocate(20002);
         mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(LAN, 20002), 0, Endpoint.NONE);
-        refuse = NfTables.NFT_MSG_DELSETELEM;
-        refuseErrno = Errno.EBUSY;
+        kernel.refuse = NfTables.NFT_MSG_DELSETELEM;
+        kernel.refuseErrno = Errno.EBUSY;
         mappings.expire(System.nanoTime() + 10 * SECOND);
         assertEquals(1, mappings.allocated(), "the kernel still has the elements: the daemon keeps knowing them");
         assertEquals(0, counters.value("expirations"));
-        refuse = -1;
+        kernel.refuse = -1;
         mappings.expire(System.nanoTime() + 100 * SECOND);
         assertEquals(0, mappings.allocated(), "removed on the next expiry");
         assertEquals(1, counters.value("expirations"));
@@ -128,8 +90,8 @@ class MappingsTest {
     void anExpiryOfAnElementAlreadyGoneCompletes() {
         int port = allocate(20003);
         mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(LAN, 20003), 0, Endpoint.NONE);
-        refuse = NfTables.NFT_MSG_DELSETELEM;
-        refuseErrno = Errno.ENOENT; // someone ran nft delete element: gone is gone
+        kernel.refuse = NfTables.NFT_MSG_DELSETELEM;
+        kernel.refuseErrno = Errno.ENOENT; // someone ran nft delete element: gone is gone
         mappings.expire(System.nanoTime() + 10 * SECOND);
         assertEquals(0, mappings.allocated());
     }

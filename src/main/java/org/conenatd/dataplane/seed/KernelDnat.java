@@ -1,0 +1,233 @@
+package org.conenatd.dataplane.seed;
+
+import org.conenatd.dataplane.Command;
+import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.FullConeNat;
+import org.conenatd.nat.MappingListener;
+import org.conenatd.nat.MappingTable;
+import org.conenatd.nat.Protocol;
+import org.conenatd.netlink.NetlinkException;
+import org.conenatd.nftables.NftMap;
+import org.conenatd.nftables.NftMaps;
+import org.conenatd.ops.Counters;
+import org.conenatd.ops.Log;
+import org.conenatd.ops.StartupException;
+import org.conenatd.packet.Inet4;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Seed mode's kernel path ({@code --kernel-dnat <first-last>[,...]}): the mapped ports of those ranges go
+ * into an nft map, and a nat prerouting chain at {@code dstnat - 1}, before the operator's iptables
+ * nat PREROUTING, DNATs new inbound flows to them in the kernel. The nat hook stops at the first
+ * chain that binds NAT, so those flows never reach the seed's NFQUEUE rule and cost the daemon
+ * nothing. The queue still gets what the map does not have yet (an outbound flow's event can come
+ * after the first inbound packet) and every unmapped port, and handles them as the seed describes.
+ *
+ * <p>The range is the operator's: ports the seed's rules RETURN (reserved ones, the normal-NAT
+ * part) must stay out, or they would become full cone. The rule matches only packets to the NAT
+ * address that arrived on the interface owning it ({@code fib daddr . iif type local}), so a LAN
+ * host's packet to the public address is never DNAT'd (the seed has no hairpinning).
+ *
+ * <p>The core's changes mark ports dirty (on the thread that changed the table); this class's own
+ * thread reads each dirty port's current receiver from the table and writes the difference in one
+ * transaction, so the map always converges on the table whatever the interleaving.
+ */
+final class KernelDnat implements MappingListener, Runnable {
+    static final String TABLE = "conenatd_seed_dnat";
+    private static final NftMap MAP = NftMap.inbound("in_udp");
+    private static final int BATCH = 1024;
+
+    private final boolean[] inRange = new boolean[65536];
+    private final FullConeNat nat;
+    private final NftMaps maps;
+    private final Log log;
+    private final LongAdder updates, failures;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition dirtied = lock.newCondition();
+    private final boolean[] dirty = new boolean[65536];
+    private final int[] ring = new int[65536]; // each port at most once: dirty[] dedupes
+    private int head, pending;
+    private volatile boolean running = true;
+
+    // the writer thread's own
+    private final long[] have = new long[65536];
+    private final int[] batch = new int[BATCH];
+    private final long[] batchEp = new long[BATCH];
+    private volatile int held;
+
+    /** @param ranges pairs of first and last port */
+    KernelDnat(int[] ranges, FullConeNat nat, NftMaps maps, Counters counters, Log log) {
+        for (int i = 0; i + 1 < ranges.length; i += 2) java.util.Arrays.fill(inRange, ranges[i], ranges[i + 1] + 1, true);
+        this.nat = nat;
+        this.maps = maps;
+        this.log = log;
+        java.util.Arrays.fill(have, Endpoint.NONE);
+        this.updates = counters.counter("kernel_dnat_updates", "Map elements written for --kernel-dnat (added, changed or removed).");
+        this.failures = counters.counter("kernel_dnat_failures", "--kernel-dnat map updates the kernel refused.");
+        counters.gauge("kernel_dnat_ports", "Mapped ports the kernel DNATs without the queue (--kernel-dnat).", () -> held);
+    }
+
+    /** The table: created anew (a killed instance's leftovers go), its map filled from the core's table by the writer. */
+    static String script(int natIp) {
+        String t = "ip " + TABLE;
+        return "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n"
+                + "  map in_udp { type inet_service : ipv4_addr . inet_service; }\n"
+                + "  chain pre { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
+                + "}\n"
+                // no events for these flows: the seed counts only outbound flows, and at high rates
+                // the events of inbound ones would be most of its work
+                + "add rule " + t + " pre ip daddr " + Inet4.format(natIp)
+                + " fib daddr . iif type local udp dport @in_udp ct event set 0x0 dnat ip to udp dport map @in_udp\n";
+    }
+
+    /** Installs the table, or says in one line why not; nothing is left behind on failure. */
+    static void install(int natIp) throws StartupException {
+        Command r = Command.run(List.of("nft", "-f", "-"), script(natIp));
+        if (r.code() != 0) {
+            remove();
+            throw new StartupException("cannot install the --kernel-dnat table (is nftables installed? apt-get install nftables): "
+                    + r.firstLine());
+        }
+    }
+
+    static void remove() {
+        Command.run(List.of("nft", "delete", "table", "ip", TABLE), null);
+    }
+
+    /** Marks every port the core maps now (the listener sees only later changes). */
+    void markAllMapped() {
+        nat.table().forEachMapped((p, port, receiver) -> {
+            if (p == Protocol.UDP) mark(port);
+        });
+    }
+
+    @Override
+    public void changed(MappingTable.Change c, Protocol p, int natPort, long endpoint, int flows, long receiver) {
+        switch (c) {
+            case MAPPED, MOVED, UNMAPPED -> { if (p == Protocol.UDP) mark(natPort); }
+            default -> { } // the receiver stays
+        }
+    }
+
+    private void mark(int port) {
+        if (!inRange[port]) return;
+        lock.lock();
+        try {
+            if (dirty[port]) return;
+            dirty[port] = true;
+            ring[(head + pending) & 0xffff] = port;
+            pending++;
+            dirtied.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            lock.lock();
+            try {
+                while (pending == 0 && running) dirtied.await(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            drainOnce();
+        }
+    }
+
+    /** Dirty ports waiting for the writer (tests). */
+    int pending() {
+        lock.lock();
+        try {
+            return pending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes up to a batch of dirty ports and writes them (the writer's loop body; tests call it directly). */
+    int drainOnce() {
+        int n = 0;
+        lock.lock();
+        try {
+            while (pending > 0 && n < BATCH) {
+                int port = ring[head];
+                head = (head + 1) & 0xffff;
+                pending--;
+                dirty[port] = false;
+                batch[n++] = port;
+            }
+        } finally {
+            lock.unlock();
+        }
+        write(n);
+        return n;
+    }
+
+    /** Writes the current receiver of each port of the batch: one transaction, or one per port if the kernel refuses it. */
+    private void write(int n) {
+        int changes = 0;
+        for (int i = 0; i < n; i++) {
+            int port = batch[i];
+            long ep = nat.lookup(Protocol.UDP, port); // read now: a later change marks the port again
+            batchEp[i] = ep;
+            if (ep == have[port]) continue;
+            stage(port, ep);
+            changes++;
+        }
+        if (changes == 0) return;
+        try {
+            maps.commit();
+            for (int i = 0; i < n; i++) applied(batch[i], batchEp[i]);
+        } catch (NetlinkException e) {
+            failures.increment();
+            log.warn("[!] kernel DNAT: " + e.getMessage() + "; writing " + changes + " ports one by one");
+            for (int i = 0; i < n; i++) {
+                int port = batch[i];
+                if (batchEp[i] == have[port]) continue;
+                stage(port, batchEp[i]);
+                try {
+                    maps.commit();
+                    applied(port, batchEp[i]);
+                } catch (NetlinkException again) {
+                    failures.increment();
+                    log.error("[!] kernel DNAT of port " + port + ": " + again.getMessage() + "; its packets go through the queue");
+                }
+            }
+        }
+    }
+
+    // A present element is always destroyed first (no error if absent): the kernel refuses to
+    // re-add a key with another value, and a retry must not depend on what a failed batch left.
+    private void stage(int port, long ep) {
+        maps.removeIfPresent(MAP, 0, port);
+        if (ep != Endpoint.NONE) maps.add(MAP, 0, port, Endpoint.ip(ep), Endpoint.port(ep));
+    }
+
+    private void applied(int port, long ep) {
+        if (ep == have[port]) return;
+        if (have[port] == Endpoint.NONE) held++;
+        else if (ep == Endpoint.NONE) held--;
+        have[port] = ep;
+        updates.increment();
+    }
+
+    void stop() {
+        running = false;
+        lock.lock();
+        try {
+            dirtied.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
