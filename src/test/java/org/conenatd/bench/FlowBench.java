@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  *       (kernel mode vs plain routing through a second LAN on eth2): UDP packets/s and Mbit/s;
  *       cold (seed mode): a burst 2 s after the daemon's spawn, with and without the AOT cache,
  *       and warm; collapse (seed mode): delivered/s past capacity with the daemon's utime/stime;
- *       modes seed-opt and seed-opt2q (flood only): the README's optional rule.</li>
+ *       modes seed-opt and seed-opt2q (flood only): the README's optional rule; mode seed-kdnat
+ *       (inbound, flood, collapse, and a cold variant): seed mode with {@code --kernel-dnat}.</li>
  *   <li>seed mode only, as before: ingest (conntrack events), steady (an established flow never
  *       touches the queue), startup (ready time and RSS with 64,512 mappings).</li>
  * </ul>
@@ -126,7 +127,7 @@ public final class FlowBench {
             flush(lab);
             switch (mode) {
                 case "static-dnat" -> dport = STATIC_PORT;
-                case "seed", "seed-opt", "seed-opt2q" -> dport = learnSeed(lab, lanRaw, probe);
+                case "seed", "seed-opt", "seed-opt2q", "seed-kdnat" -> dport = learnSeed(lab, lanRaw, probe);
                 case "kernel" -> {
                     // the receiver's own socket sends first: kernel mode maps that very endpoint
                     int before = dport;
@@ -205,7 +206,7 @@ public final class FlowBench {
             }
         }
         for (String m : modes) {
-            if (!List.of("static-dnat", "seed", "kernel", "seed-opt", "seed-opt2q").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
+            if (!List.of("static-dnat", "seed", "kernel", "seed-opt", "seed-opt2q", "seed-kdnat").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
         }
         for (String p : parts) {
             if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse").contains(p)) {
@@ -224,6 +225,7 @@ public final class FlowBench {
             Lab staticLab = modeParts && modes.contains("static-dnat") ? add(labs, new Lab("plain")) : null;
             Lab seedOptLab = modeParts && modes.contains("seed-opt") ? add(labs, new Lab()) : null;
             Lab seedOpt2Lab = modeParts && modes.contains("seed-opt2q") ? add(labs, new Lab()) : null;
+            Lab seedKdnatLab = modeParts && modes.contains("seed-kdnat") ? add(labs, new Lab()) : null;
             FlowBench b = new FlowBench(seedLab, seconds);
             b.dumpDir = out;
             b.repeat = repeat;
@@ -243,6 +245,7 @@ public final class FlowBench {
                         case "seed" -> b.seedTarget(seedLab);
                         case "seed-opt" -> b.seedOptTarget(seedOptLab, false);
                         case "seed-opt2q" -> b.seedOptTarget(seedOpt2Lab, true);
+                        case "seed-kdnat" -> b.seedKdnatTarget(seedKdnatLab);
                         default -> b.kernelTarget(kernelLab);
                     };
                     targets.add(t);
@@ -259,10 +262,11 @@ public final class FlowBench {
                     floods = b.flood(targets);
                 }
                 if (parts.contains("collapse")) {
-                    for (Target t : targets) if (t.mode.equals("seed")) b.collapse(t, collapseRates);
+                    for (Target t : targets) if (t.mode.equals("seed") || t.mode.equals("seed-kdnat")) b.collapse(t, collapseRates);
                 }
                 if (seedOptLab != null) b.checkLog("seed-opt", seedOptLab);
                 if (seedOpt2Lab != null) b.checkLog("seed-opt2q", seedOpt2Lab);
+                if (seedKdnatLab != null) b.checkLog("seed-kdnat", seedKdnatLab);
                 for (Target t : targets) t.close();
                 targets.clear();
             }
@@ -358,6 +362,17 @@ public final class FlowBench {
         t.probe = l.udp(l.wan, "203.0.113.10", 5000);
         return t;
     }
+
+    /** Seed mode on the README's rules with --kernel-dnat over the range the rules queue. */
+    private Target seedKdnatTarget(Lab l) throws Exception {
+        l.startDaemon("--quiet", "--kernel-dnat", KDNAT_RANGE);
+        Target t = new Target("seed-kdnat", l, SEED_QUEUE);
+        t.pid = javaPid(l);
+        t.probe = l.udp(l.wan, "203.0.113.10", 5000);
+        return t;
+    }
+
+    private static final String KDNAT_RANGE = "10240-65535";
 
     private Target kernelTarget(Lab l) throws Exception {
         l.startKernelDaemon("--quiet");
@@ -1295,6 +1310,7 @@ public final class FlowBench {
     }
 
     private int coldFlows = 50_000, coldRate = 75_000;
+    private static final List<String> COLD_VARIANTS = List.of("aot", "no-cds", "warm", "kdnat");
     private double coldDelay = 2.0;
 
     void cold() throws Exception {
@@ -1308,7 +1324,7 @@ public final class FlowBench {
             DatagramSocket probe = l.udp(l.wan, "203.0.113.10", 5000);
             boolean aot = Files.exists(l.home.resolve("target/conenatd.aot"));
             for (int rep = 0; rep < repeat; rep++) {
-                for (String v : List.of("aot", "no-cds", "warm")) {
+                for (String v : COLD_VARIANTS) {
                     if (l.daemonProcess() != null) l.stopDaemon();
                     flush(l);
                     l.useLauncher(launcher, v.equals("no-cds") ? noCds : env);
@@ -1339,7 +1355,8 @@ public final class FlowBench {
                                 throw new IllegalStateException(e);
                             }
                         });
-                        l.startDaemon("--quiet");
+                        if (v.equals("kdnat")) l.startDaemon("--quiet", "--kernel-dnat", KDNAT_RANGE);
+                        else l.startDaemon("--quiet");
                         double readyMs = (System.nanoTime() - spawn) / 1e6;
                         sender.join();
                         rows.add(new ColdRow(v, rep, res[0], res[1] / 1e9, res[2], readyMs, res[3] == 0 ? Double.NaN : (res[3] - spawn) / 1e6));
@@ -1352,13 +1369,14 @@ public final class FlowBench {
             say("");
             say(String.format(Locale.ROOT, "cold (seed mode, README rules): a burst of %d new inbound flows at %d/s to one mapped port (mapped by an outbound packet before "
                     + "the daemon starts; its start-up resync adopts it), the burst starting %.1f s after the launcher's spawn (not after ready); "
-                    + "aot = bin/conenatd with target/conenatd.aot (%s), no-cds = CONENATD_CDS=0, warm = the daemon running for 10 s and warmed by one such burst; median of %d",
+                    + "aot = bin/conenatd with target/conenatd.aot (%s), no-cds = CONENATD_CDS=0, warm = the daemon running for 10 s and warmed by one such burst, "
+                    + "kdnat = as aot with --kernel-dnat " + KDNAT_RANGE + "; median of %d",
                     coldFlows, coldRate, coldDelay, aot ? "present" : "MISSING", repeat));
             say(String.format(Locale.ROOT, "%-8s %4s %8s %9s %9s %10s %10s %14s", "variant", "rep", "sent", "sent/s", "received", "deliv%", "ready ms", "1st arrival ms"));
             for (ColdRow c : rows) {
                 say(String.format(Locale.ROOT, "%-8s %4d %8d %9.0f %9d %10.2f %10.0f %14.0f", c.variant(), c.rep(), c.sent(), c.sent() / c.sendSeconds(), c.received(), c.pct(), c.readyMs(), c.firstArrivalMs()));
             }
-            for (String v : List.of("aot", "no-cds", "warm")) {
+            for (String v : COLD_VARIANTS) {
                 List<ColdRow> rs = rows.stream().filter(c -> c.variant().equals(v)).toList();
                 say(String.format(Locale.ROOT, "%-8s %4s %8.0f %9.0f %9.0f %10.2f %10.0f %14.0f", v, "med", median(rs.stream().mapToDouble(ColdRow::sent).toArray()),
                         median(rs.stream().mapToDouble(c -> c.sent() / c.sendSeconds()).toArray()), median(rs.stream().mapToDouble(ColdRow::received).toArray()),
