@@ -1,10 +1,10 @@
 package org.conenatd.conntrack;
 
 /** Test helper: a {@link FlowView} holding a record's fields, as if decoded from the kernel. */
-final class FlowViews {
+public final class FlowViews {
     private FlowViews() {}
 
-    static FlowView of(Flow f) {
+    public static FlowView of(Flow f) {
         FlowView v = new FlowView();
         v.origProto = f.orig().proto(); v.origSrc = f.orig().src(); v.origDst = f.orig().dst();
         v.origSrcPort = f.orig().srcPort(); v.origDstPort = f.orig().dstPort();

@@ -147,6 +147,12 @@ class KernelModeIT {
             assertTrue(s.get("kept_by_inbound") >= 1, s.toString());
             freshPeerGetsThrough(lab, a, "203.0.113.14", 6004, NAT_IP, port);
 
+            // a clean restart removes the table; conntrack still holds the inbound flows, so the port stays
+            assertEquals(0, lab.stopDaemon());
+            lab.startKernelDaemon("--hold", "2");
+            assertTrue(lab.daemonLog().contains("adopted 1 mappings from live conntrack flows"), lab.daemonLog());
+            freshPeerGetsThrough(lab, a, "203.0.113.15", 6005, NAT_IP, port);
+
             // the inbound flows end: the mapping goes a hold (and at most one recheck) later
             lab.exec(lab.rtr, "conntrack", "-D", "-p", "udp", "--orig-port-dst", Integer.toString(port));
             lab.awaitStat("expirations", v -> v >= 1, 10_000);

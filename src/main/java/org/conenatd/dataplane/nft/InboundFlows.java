@@ -1,6 +1,7 @@
 package org.conenatd.dataplane.nft;
 
 import org.conenatd.conntrack.Conntrack;
+import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.Protocol;
@@ -27,11 +28,17 @@ final class InboundFlows {
         void flow(Protocol p, int natPort, long endpoint);
     }
 
+    /** Who owns a port now, so that of several flows to one port the owner's is the one remembered. */
+    interface Owners {
+        long owner(Protocol p, int port);
+    }
+
     private final Source source;
     private final int[][] seenIn = new int[Protocol.count()][65536];
     private final long[][] seenEndpoint = new long[Protocol.count()][65536];
     private final boolean[][] kept = new boolean[Protocol.count()][65536];
-    private int round;
+    private volatile int round;
+    private volatile long refreshedAt = System.nanoTime() - Long.MAX_VALUE / 4;
 
     InboundFlows(Source source) {
         this.source = source;
@@ -44,24 +51,56 @@ final class InboundFlows {
      */
     static Source of(Conntrack conntrack) {
         int dnat = Status.IPS_DST_NAT.mask, mask = dnat | Status.IPS_SRC_NAT.mask;
-        return sink -> conntrack.dump(dnat, mask, f -> {
-            Protocol p = Protocol.of(f.origProto);
-            if (p != null) sink.flow(p, f.origDstPort, Endpoint.of(f.replySrc, f.replySrcPort));
-        });
+        return sink -> conntrack.dump(dnat, mask, f -> accept(f, sink));
     }
 
-    /** Asks the source for what lives now; {@link #live} answers from this until the next call. */
-    void refresh() throws NetlinkException {
-        int r = ++round;
+    /** Hands {@code f} to {@code sink} if it came in DNAT'd; checked here too, as a kernel before 6.0 ignores the status filter. */
+    static void accept(FlowView f, Sink sink) {
+        Protocol p = Protocol.of(f.origProto);
+        if (p != null && f.has(Status.IPS_DST_NAT) && !f.has(Status.IPS_SRC_NAT)) {
+            sink.flow(p, f.origDstPort, Endpoint.of(f.replySrc, f.replySrcPort));
+        }
+    }
+
+    /**
+     * Asks the source for what lives now; {@link #live} and {@link #seen} answer from this until the
+     * next call. One caller at a time: the source's socket is not shared.
+     */
+    synchronized void refresh(Owners owners, long now) throws NetlinkException {
+        int r = round + 1;
         source.forEach((p, port, ep) -> {
-            seenIn[p.ordinal()][port] = r;
-            seenEndpoint[p.ordinal()][port] = ep;
+            int i = p.ordinal();
+            // several flows to one port (a port forward, an older DNAT): the owner's wins
+            if (seenIn[i][port] != r || ep == owners.owner(p, port)) seenEndpoint[i][port] = ep;
+            seenIn[i][port] = r;
         });
+        round = r;
+        refreshedAt = now;
+    }
+
+    /** When the last refresh ran (System.nanoTime()). */
+    long refreshedAt() { return refreshedAt; }
+
+    /** Whether the last refresh saw any DNAT'd flow to {@code port}, for whichever endpoint. */
+    boolean seen(Protocol p, int port) {
+        int r = round; // 0: never asked
+        return r != 0 && seenIn[p.ordinal()][port] == r;
+    }
+
+    /** Visits each port the last refresh saw an inbound flow to, with its endpoint. */
+    void forEachSeen(Sink sink) {
+        int r = round;
+        if (r == 0) return;
+        for (Protocol p : Protocol.values()) {
+            int i = p.ordinal();
+            for (int port = 0; port < 65536; port++) if (seenIn[i][port] == r) sink.flow(p, port, seenEndpoint[i][port]);
+        }
     }
 
     /** Whether the last refresh saw a live inbound flow to {@code port} for {@code endpoint}. */
     boolean live(Protocol p, int port, long endpoint) {
-        return seenIn[p.ordinal()][port] == round && seenEndpoint[p.ordinal()][port] == endpoint;
+        int r = round;
+        return r != 0 && seenIn[p.ordinal()][port] == r && seenEndpoint[p.ordinal()][port] == endpoint;
     }
 
     /** Marks that an inbound flow kept the mapping on {@code port}; true if it was not kept before. */

@@ -62,8 +62,9 @@ final class Mappings implements MappingListener {
             allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
             out[i] = NftMap.outbound(Ruleset.outMap(p));
             in[i] = NftMap.inbound(Ruleset.inMap(p));
-            // the router's sockets, and live flows of any endpoint (plain NAT, port forwards)
-            use[i] = port -> localPorts.inUse(p, port) || nat.lookup(p, port) != Endpoint.NONE;
+            // the router's sockets, live outbound flows of any endpoint (plain NAT), and ports that
+            // DNAT'd flows (port forwards) used at the last look at conntrack
+            use[i] = port -> localPorts.inUse(p, port) || nat.lookup(p, port) != Endpoint.NONE || inbound.seen(p, port);
         }
     }
 
@@ -113,19 +114,16 @@ final class Mappings implements MappingListener {
      * their mapping, so a restart changes no live endpoint's port.
      */
     void adoptLiveFlows(long now) {
+        boolean asked = refreshInbound(now);
         int[] adoptedLive = new int[1];
         lock.lock();
         try {
             nat.table().forEachMapped((p, port, receiver) -> {
-                PortAllocator a = allocators[p.ordinal()];
-                if (a == null || receiver == Endpoint.NONE || port < a.first() || port > a.last()) return;
-                if (a.ownerOf(port) != Endpoint.NONE || a.portOf(receiver) >= 0) return;
-                if (a.adopt(receiver, port, now, holdNanos)) {
-                    a.flowStarted(port, receiver);
-                    if (staged == stagedPort.length) commitStaged();
-                    stage(p, port, receiver);
-                    adoptedLive[0]++;
-                }
+                if (adoptLive(p, port, receiver, now)) adoptedLive[0]++;
+            });
+            // endpoints that only have flows that came in (their events are off): from conntrack
+            if (asked) inbound.forEachSeen((p, port, ep) -> {
+                if (adoptLive(p, port, ep, now)) adoptedLive[0]++;
             });
             commitStaged();
             int n = adoptedLive[0];
@@ -133,6 +131,18 @@ final class Mappings implements MappingListener {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). */
+    private boolean adoptLive(Protocol p, int port, long ep, long now) {
+        PortAllocator a = allocators[p.ordinal()];
+        if (a == null || ep == Endpoint.NONE || port < a.first() || port > a.last()) return false;
+        if (a.ownerOf(port) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
+        if (!a.adopt(ep, port, now, holdNanos)) return false;
+        if (nat.lookup(p, port) == ep) a.flowStarted(port, ep); // outbound flows: live; inbound only: held, checked at expiry
+        if (staged == stagedPort.length) commitStaged();
+        stage(p, port, ep);
+        return true;
     }
 
     /**
@@ -206,16 +216,12 @@ final class Mappings implements MappingListener {
      * after the recheck interval; once that flow is gone it is held for the hold time.
      */
     void expire(long now) {
-        if (!anyDue(now)) return;
-        try {
-            inbound.refresh(); // without the lock: a dump takes milliseconds, first packets must not wait
-        } catch (NetlinkException e) {
-            if (now - lastInboundWarning > 60_000_000_000L) {
-                lastInboundWarning = now;
-                log.warn("[!] cannot ask conntrack for inbound flows: " + e.getMessage() + "; no mapping expires until it answers");
-            }
-            return;
-        }
+        boolean due = anyDue(now);
+        long age = now - inbound.refreshedAt();
+        // at most one dump every REFRESH_GAP (a due mapping waits that long at most); and one
+        // every REFRESH_EVERY anyway, so that allocation knows the ports of port forwards
+        if (due ? age < REFRESH_GAP : age < REFRESH_EVERY) return;
+        if (!refreshInbound(now) || !due) return;
         lock.lock();
         try {
             for (Protocol p : cfg.protocols()) {
@@ -259,6 +265,22 @@ final class Mappings implements MappingListener {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static final long REFRESH_GAP = 2_000_000_000L, REFRESH_EVERY = 30_000_000_000L;
+
+    /** Asks conntrack for the inbound flows, without the lock (a dump takes milliseconds; first packets must not wait). */
+    private boolean refreshInbound(long now) {
+        try {
+            inbound.refresh((p, port) -> allocators[p.ordinal()].ownerOf(port), now);
+            return true;
+        } catch (NetlinkException e) {
+            if (now - lastInboundWarning > 60_000_000_000L) {
+                lastInboundWarning = now;
+                log.warn("[!] cannot ask conntrack for inbound flows: " + e.getMessage() + "; no mapping expires until it answers");
+            }
+            return false;
         }
     }
 

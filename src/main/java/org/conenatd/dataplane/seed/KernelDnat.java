@@ -59,6 +59,9 @@ final class KernelDnat implements MappingListener, Runnable {
     private final long[] have = new long[65536];
     private final int[] batch = new int[BATCH];
     private final long[] batchEp = new long[BATCH];
+    private final boolean[] retry = new boolean[65536];
+    private int retries;
+    private long lastRetry = System.nanoTime(), lastError = System.nanoTime() - 20_000_000_000L;
     private volatile int held;
 
     /** @param ranges pairs of first and last port */
@@ -100,7 +103,11 @@ final class KernelDnat implements MappingListener, Runnable {
         Command.run(List.of("nft", "delete", "table", "ip", TABLE), null);
     }
 
-    /** Marks every port the core maps now (the listener sees only later changes). */
+    /**
+     * Marks every port the core maps now (the listener sees only later changes). The walk may race
+     * the event thread, which is harmless: the listener is registered first, so a change the walk
+     * misses is marked by it, and the writer reads each port's receiver when it writes.
+     */
     void markAllMapped() {
         nat.table().forEachMapped((p, port, receiver) -> {
             if (p == Protocol.UDP) mark(port);
@@ -141,6 +148,7 @@ final class KernelDnat implements MappingListener, Runnable {
                 lock.unlock();
             }
             drainOnce();
+            retryFailed(System.nanoTime());
         }
     }
 
@@ -200,9 +208,43 @@ final class KernelDnat implements MappingListener, Runnable {
                     applied(port, batchEp[i]);
                 } catch (NetlinkException again) {
                     failures.increment();
-                    log.error("[!] kernel DNAT of port " + port + ": " + again.getMessage() + "; its packets go through the queue");
+                    giveUp(port, again);
                 }
             }
+        }
+    }
+
+    /**
+     * A port whose element the kernel refused even alone: its element goes (so its packets take
+     * the queue, which always knows the current receiver) and it is tried again a second later.
+     */
+    private void giveUp(int port, NetlinkException e) {
+        maps.removeIfPresent(MAP, 0, port);
+        try {
+            maps.commit();
+            applied(port, Endpoint.NONE);
+        } catch (NetlinkException gone) {
+            failures.increment(); // the old element may stay: the retry below tries again
+        }
+        retry[port] = true;
+        retries++;
+        long now = System.nanoTime();
+        if (now - lastError > 10_000_000_000L) {
+            lastError = now;
+            log.error("[!] kernel DNAT of port " + port + ": " + e.getMessage() + "; its packets go through the queue, retried every second"
+                    + " (further failures are only counted in kernel_dnat_failures for 10 s)");
+        }
+    }
+
+    /** Marks the ports that failed dirty again, once a second. */
+    void retryFailed(long now) {
+        if (retries == 0 || now - lastRetry < 1_000_000_000L) return;
+        lastRetry = now;
+        retries = 0;
+        for (int port = 0; port < 65536; port++) {
+            if (!retry[port]) continue;
+            retry[port] = false;
+            mark(port);
         }
     }
 

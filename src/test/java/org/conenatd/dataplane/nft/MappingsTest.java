@@ -153,7 +153,23 @@ class MappingsTest {
         inboundFlows.clear();
         mappings.changed(MappingTable.Change.MAPPED, Protocol.UDP, port, ep, 1, Endpoint.NONE);
         mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE); // hold from now
-        mappings.expire(System.nanoTime() + 2 * SECOND + 1);
+        mappings.expire(t0 + 3 * SECOND);
         assertEquals(0, mappings.allocated(), "no extra hold left over from the inbound keep");
+    }
+
+    @Test
+    void anEndpointWithOnlyInboundFlowsKeepsItsPortAcrossACleanRestart() {
+        long ep = Endpoint.of(LAN, 5555);
+        inboundFlows.add(new long[] {20008, ep}); // the table went with SIGTERM; conntrack still DNATs to it
+        mappings.adoptLiveFlows(System.nanoTime());
+        assertEquals(20008, mappings.allocator(Protocol.UDP).portOf(ep));
+        assertEquals(1, nft.sent.size(), "its elements are back in the maps");
+    }
+
+    @Test
+    void allocationAvoidsAPortThatADnatdFlowUses() {
+        inboundFlows.add(new long[] {20001, Endpoint.of(LAN + 9, 80)}); // a port forward's live flow
+        mappings.expire(System.nanoTime()); // nothing due, but the first look at conntrack is overdue
+        assertNotEquals(20001, allocate(20001), "not preserved onto a port forward's flows");
     }
 }

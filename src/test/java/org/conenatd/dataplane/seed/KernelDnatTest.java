@@ -104,4 +104,24 @@ class KernelDnatTest {
         dnat.drainOnce();
         assertEquals(1, ports(), "the next change writes it");
     }
+
+    @Test
+    void aRefusedMoveLeavesNoStaleElementAndIsRetriedASecondLater() {
+        nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
+        dnat.drainOnce();
+        assertEquals(1, ports());
+        kernel.refuse = NfTables.NFT_MSG_NEWSETELEM;
+        kernel.refuseErrno = Errno.ENOMEM;
+        nat.flowEnded(Protocol.UDP, PEER, 3478, 12000);
+        nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN + 1, 5000); // another host receives now
+        dnat.drainOnce();
+        assertEquals(0, ports(), "the old host's element is gone: the queue, which knows the new receiver, takes over");
+        kernel.refuse = -1;
+        dnat.retryFailed(System.nanoTime());
+        assertEquals(0, dnat.pending(), "not before a second has passed");
+        dnat.retryFailed(System.nanoTime() + 2_000_000_000L);
+        assertEquals(1, dnat.pending());
+        dnat.drainOnce();
+        assertEquals(1, ports(), "written on the retry");
+    }
 }
