@@ -113,10 +113,17 @@ public final class Daemon {
         events = new EventLoop(subscription, nat, mappingFlows, log, counters, () -> resync.request());
         resync = new Resync(dumper, events, nat, mappingFlows, log, counters);
         start("ct-events", events, events::stop);
+        // Rebuild from the live table before saying ready: a restart loses no mapping. The dump
+        // runs beside the plane's start (60,000 entries take a few hundred ms each way).
+        Resync.Dump startDump = resync.begin("start").runAhead();
         undo.push(plane::stop);
-        plane.start(new PlaneContext(nat, counters, log, events, this::worker));
-        // Rebuild from the live table before saying ready: a restart loses no mapping.
-        if (!resync.once("start")) throw new StartupException("cannot dump the conntrack table; see the log line above");
+        try {
+            plane.start(new PlaneContext(nat, counters, log, events, this::worker));
+        } catch (StartupException | RuntimeException e) {
+            startDump.await(); // its socket closes with the rest
+            throw e;
+        }
+        if (!resync.finish(startDump)) throw new StartupException("cannot dump the conntrack table; see the log line above");
         plane.ready();
         start("resync", resync, resync::stop);
         if (stats != null) start("stats", stats, stats::stop);

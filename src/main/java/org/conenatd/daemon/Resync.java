@@ -66,17 +66,31 @@ final class Resync implements Runnable {
 
     /** One dump and reconcile; false (and a retry requested) if the dump failed. */
     boolean once(String why) {
+        Dump d = begin(why);
+        d.run();
+        return finish(d);
+    }
+
+    /**
+     * Opens a resync window and returns its dump, not yet run: at start the daemon runs it on a
+     * thread of its own ({@link Dump#runAhead}) while the data plane starts beside it (on 2 cores
+     * the two overlap), then reconciles with {@link #finish}. Events applied meanwhile are
+     * remembered by the window, as during any resync.
+     */
+    Dump begin(String why) {
         events.locked(nat::beginResync);
-        FlowSnapshot snapshot = new FlowSnapshot(nat.flowCount());
-        int[] total = new int[1];
-        long t0 = System.nanoTime();
-        try {
-            dumper.dump(f -> {
-                total[0]++;
-                mappingFlows.collect(f, snapshot);
-            });
-        } catch (NetlinkException e) {
-            log.error("[!] resync (" + why + "): " + e.getMessage());
+        return new Dump(why, new FlowSnapshot(nat.flowCount()));
+    }
+
+    /** Reconciles with a finished dump; false (and a retry requested) if the dump failed. */
+    boolean finish(Dump d) {
+        d.await();
+        if (d.crash != null) {
+            events.locked(nat::abortResync);
+            throw d.crash;
+        }
+        if (d.failure != null) {
+            log.error("[!] resync (" + d.why + "): " + d.failure.getMessage());
             events.locked(nat::abortResync);
             request();
             return false;
@@ -84,13 +98,64 @@ final class Resync implements Runnable {
         FullConeNat.ResyncResult[] r = new FullConeNat.ResyncResult[1];
         events.locked(() -> {
             events.drainAll(); // apply everything emitted before the reconcile
-            r[0] = nat.finishResync(snapshot);
+            r[0] = nat.finishResync(d.snapshot);
         });
         resyncs.increment();
-        last = "(" + why + "): " + total[0] + " conntrack entries, " + snapshot.size() + " mapping flows, "
+        last = "(" + d.why + "): " + d.total + " conntrack entries, " + d.snapshot.size() + " mapping flows, "
                 + nat.table().mappedPorts() + " mapped ports; +" + r[0].added() + " -" + r[0].removed()
-                + " flows reconciled in " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+                + " flows reconciled in " + (System.nanoTime() - d.t0) / 1_000_000 + " ms";
         log.info("[*] resync " + last);
         return true;
+    }
+
+    /** The dump half of a resync: the mapping flows of every conntrack entry, into a snapshot. */
+    final class Dump {
+        private final String why;
+        private final FlowSnapshot snapshot;
+        private final long t0 = System.nanoTime();
+        private int total;
+        private NetlinkException failure;
+        private RuntimeException crash;
+        private Thread thread;
+
+        private Dump(String why, FlowSnapshot snapshot) {
+            this.why = why;
+            this.snapshot = snapshot;
+        }
+
+        /** Runs the dump on the calling thread. */
+        void run() {
+            try {
+                dumper.dump(f -> {
+                    total++;
+                    mappingFlows.collect(f, snapshot);
+                });
+            } catch (NetlinkException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                crash = e; // rethrown by finish, on the caller's thread
+            }
+        }
+
+        /** Runs the dump on a thread of its own; {@link #finish} waits for it. */
+        Dump runAhead() {
+            thread = Thread.ofPlatform().name("resync-dump").start(this::run);
+            return this;
+        }
+
+        /** Waits for a dump started with {@link #runAhead} (for nothing otherwise). */
+        void await() {
+            if (thread == null) return;
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 }

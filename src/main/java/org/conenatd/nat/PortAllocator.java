@@ -162,10 +162,8 @@ public final class PortAllocator {
         if (holding == 0) return 0;
         int n = 0;
         for (int p = first; p <= last; p++) {
-            long at = expiresAt[p];
-            if (owner[p] == Endpoint.NONE || at == LIVE || at - now > 0) continue;
-            long ep = owner[p];
-            sink.expired(p, ep);
+            if (!due(p, now)) continue;
+            sink.expired(p, owner[p]);
             release(p);
             holding--;
             n++;
@@ -178,12 +176,17 @@ public final class PortAllocator {
         if (holding == 0) return 0;
         int n = 0;
         for (int p = first; p <= last; p++) {
-            long at = expiresAt[p];
-            if (owner[p] == Endpoint.NONE || at == LIVE || at - now > 0) continue;
+            if (!due(p, now)) continue;
             visitor.expired(p, owner[p]);
             n++;
         }
         return n;
+    }
+
+    /** A held mapping whose hold ran out by {@code now}. */
+    private boolean due(int port, long now) {
+        long at = expiresAt[port];
+        return owner[port] != Endpoint.NONE && at != LIVE && at - now <= 0;
     }
 
     /** Keeps a held mapping of {@code endpoint} until {@code deadline}: something the caller knows of still uses it. */

@@ -16,14 +16,19 @@ import static org.junit.jupiter.api.Assertions.*;
 /** What seed mode can do beyond the README's example with extra rules only, as the README documents it. */
 class SeedExtrasIT {
 
+    /** The README's chosen-hosts rule: 10.0.0.102's port range (16384-22527) is RETURNed before the queue. */
+    private static void leaveLan2OutOfTheQueue(Lab lab) throws Exception {
+        Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
+                "--dport", "16384:22527", "-j", "RETURN");
+        assertEquals(0, r.code(), r.out());
+    }
+
 
     @Test
     void leavingAHostsPortRangeOutOfTheQueueKeepsThatHostPortRestricted() throws Exception {
         try (Lab lab = new Lab()) {
             lab.startStund();
-            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
-                    "--dport", "16384:22527", "-j", "RETURN");
-            assertEquals(0, r.code(), r.out());
+            leaveLan2OutOfTheQueue(lab);
             lab.startDaemon();
             String chosen = lab.stunVerdict(LAN1), other = lab.stunVerdict(LAN2);
             assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen + "\n" + lab.daemonLog());
@@ -100,9 +105,7 @@ class SeedExtrasIT {
         try (Lab lab = new Lab()) {
             lab.startStund();
             // 10.0.0.102's range stays port-restricted, as in the README; --kernel-dnat leaves it out too
-            Result r = lab.exec(lab.rtr, "iptables", "-t", "nat", "-I", "CONENATD_PRE", "4", "-p", "udp",
-                    "--dport", "16384:22527", "-j", "RETURN");
-            assertEquals(0, r.code(), r.out());
+            leaveLan2OutOfTheQueue(lab);
             lab.startDaemon("--kernel-dnat", "10240-16383,22528-65535");
             String chosen = lab.stunVerdict(LAN1), other = lab.stunVerdict(LAN2);
             assertTrue(chosen.contains("Independent Filter") && !chosen.contains("Dependent Filter"), chosen + "\n" + lab.daemonLog());

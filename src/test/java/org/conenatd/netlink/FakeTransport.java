@@ -21,6 +21,18 @@ public final class FakeTransport implements NetlinkTransport {
     private int seq = 100;
     private boolean closed;
 
+    /**
+     * The kernel's answer to one request: NLMSG_ERROR with -errno (0: an ACK) and the request's
+     * header (its type and seq), as the kernel sends it with NLM_F_CAPPED.
+     */
+    public static byte[] errorAnswer(int seq, int errno, int requestType) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(36).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED).putInt(seq).putInt(0);
+        b.putInt(-errno);
+        b.putInt(16).putShort((short) requestType).putShort((short) 0).putInt(seq).putInt(0);
+        return b.array();
+    }
+
     /** Replies the kernel would queue for a sent datagram. */
     public FakeTransport respondWith(Function<byte[], List<byte[]>> r) {
         this.responder = r;

@@ -2,13 +2,10 @@ package org.conenatd.nftables;
 
 import org.conenatd.netlink.FakeTransport;
 import org.conenatd.netlink.MessageReader;
-import org.conenatd.netlink.Netlink;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,20 +37,12 @@ public final class ScriptedNfTables {
             else if ((r.type() >> 8) == NfTables.NFNL_SUBSYS_NFTABLES) {
                 seen[r.type() & 0xff]++;
                 if ((r.type() & 0xff) == refuse) {
-                    out.add(error(r.seq(), refuseErrno));
+                    out.add(FakeTransport.errorAnswer(r.seq(), refuseErrno, 0));
                     failed = true;
                 }
             }
         }
-        if (!failed && endSeq != 0) out.add(error(endSeq, 0)); // the ACK of a committed batch
+        if (!failed && endSeq != 0) out.add(FakeTransport.errorAnswer(endSeq, 0, 0)); // the ACK of a committed batch
         return out;
-    }
-
-    private static byte[] error(int seq, int errno) {
-        ByteBuffer b = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED).putInt(seq).putInt(0);
-        b.putInt(-errno);
-        b.putInt(16).putShort((short) 0).putShort((short) 0).putInt(seq).putInt(0);
-        return b.array();
     }
 }

@@ -96,12 +96,19 @@ class MappingsTest {
         assertEquals(0, mappings.allocated());
     }
 
-    @Test
-    void aDueMappingWhoseInboundFlowStillLivesIsKeptAndGoesAHoldAfterThatFlowEnds() {
-        int port = allocate(20004);
-        long ep = Endpoint.of(LAN, 20004);
+    /** A mapping of (LAN, lanPort) with no outbound flow left (held) and a live flow that came in through it. */
+    private int heldWithAnInboundFlow(int lanPort) {
+        int port = allocate(lanPort);
+        long ep = Endpoint.of(LAN, lanPort);
         mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE);
         inboundFlows.add(new long[] {port, ep});
+        return port;
+    }
+
+    @Test
+    void aDueMappingWhoseInboundFlowStillLivesIsKeptAndGoesAHoldAfterThatFlowEnds() {
+        int port = heldWithAnInboundFlow(20004);
+        long ep = Endpoint.of(LAN, 20004);
         long t0 = System.nanoTime() + 10 * SECOND; // the hold (2 s) is up
         mappings.expire(t0);
         assertEquals(1, mappings.allocated(), "a peer's flow through the map still lives");
@@ -144,10 +151,8 @@ class MappingsTest {
 
     @Test
     void anOutboundFlowAfterAnInboundKeepStartsTheHoldAnew() {
-        int port = allocate(20007);
+        int port = heldWithAnInboundFlow(20007);
         long ep = Endpoint.of(LAN, 20007);
-        mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, ep, 0, Endpoint.NONE);
-        inboundFlows.add(new long[] {port, ep});
         long t0 = System.nanoTime() + 10 * SECOND;
         mappings.expire(t0);
         inboundFlows.clear();

@@ -70,15 +70,6 @@ class InboundPathTest {
         return PacketMessages.udp(src, srcPort, dst, dstPort);
     }
 
-    /** The kernel's failure answer to one request: NLMSG_ERROR with -errno and the request's header. */
-    private static byte[] error(int seq, int errno) {
-        ByteBuffer b = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED).putInt(seq).putInt(0);
-        b.putInt(-errno);
-        b.putInt(16).putShort((short) 0x100).putShort((short) 0).putInt(seq).putInt(0);
-        return b.array();
-    }
-
     /** ctnetlink answers: creations from peer ports in {@code failing} fail with {@code errno}. */
     private void ctFails(Set<Integer> failing, int errno) {
         ctSide.respondWith(d -> {
@@ -86,7 +77,7 @@ class InboundPathTest {
             MessageReader r = reader(d);
             while (r.next()) {
                 Flow f = Flow.decode(r);
-                if (f != null && failing.contains(f.orig().srcPort())) replies.add(error(r.seq(), errno));
+                if (f != null && failing.contains(f.orig().srcPort())) replies.add(FakeTransport.errorAnswer(r.seq(), errno, 0x100));
             }
             return replies;
         });
