@@ -148,6 +148,9 @@ public final class Lab implements AutoCloseable {
         daemonLog = dir.resolve("daemon-" + System.nanoTime() + ".log");
         statsFile = dir.resolve("stats");
         List<String> c = new ArrayList<>(List.of(conenatd(), "-f", "--stats-file", statsFile.toString()));
+        // the default control path is one for the whole machine: labs running side by side (the
+        // bench, parallel runs) would each find it taken; a test that wants a socket names its own
+        if (!args.contains("--control")) c.addAll(List.of("--control", dir.resolve("control").toString()));
         c.addAll(args);
         // The launcher passes JVM options through; the daemon writes this file once it is ready
         // (the log line may be silenced by --quiet).
