@@ -31,6 +31,8 @@ public final class NfTables {
     public static final int NFT_MSG_DELSETELEM = 14;
     public static final int NFT_MSG_NEWGEN = 15;
     public static final int NFT_MSG_GETGEN = 16;
+    public static final int NFT_MSG_NEWOBJ = 18;
+    public static final int NFT_MSG_GETOBJ = 19;
     // Linux >= 6.3 (newer than this machine's UAPI headers): a delete that succeeds when the
     // element is absent, so one stale key cannot abort a whole batch.
     public static final int NFT_MSG_DESTROYSETELEM = 30;
@@ -84,9 +86,22 @@ public final class NfTables {
     public static final int NFTA_GEN_PROC_PID = 2;
     public static final int NFTA_GEN_PROC_NAME = 3;
 
-    // NFT_TABLE_MAXNAMELEN / NFT_SET_MAXNAMELEN, the terminating NUL included
+    // enum nft_object_attributes
+    public static final int NFTA_OBJ_TABLE = 1;
+    public static final int NFTA_OBJ_NAME = 2;
+    public static final int NFTA_OBJ_TYPE = 3;
+    public static final int NFTA_OBJ_DATA = 4;
+
+    // enum nft_counter_attributes
+    public static final int NFTA_COUNTER_BYTES = 1;
+    public static final int NFTA_COUNTER_PACKETS = 2;
+
+    public static final int NFT_OBJECT_COUNTER = 1;
+
+    // NFT_TABLE_MAXNAMELEN / NFT_SET_MAXNAMELEN / NFT_OBJ_MAXNAMELEN, the terminating NUL included
     public static final int NFT_TABLE_MAXNAMELEN = 256;
     public static final int NFT_SET_MAXNAMELEN = 256;
+    public static final int NFT_OBJ_MAXNAMELEN = 256;
 
     /** nlmsg_type of an nf_tables message: (NFNL_SUBSYS_NFTABLES << 8) | msg. */
     public static int msgType(int msg) {

@@ -51,6 +51,11 @@ public final class Counters {
         return a;
     }
 
+    /** A monotonically increasing count kept elsewhere (by the kernel), read when rendered. */
+    public void counter(String name, String help, LongSupplier value) {
+        register(new Plain(name, help, Kind.COUNTER, value));
+    }
+
     /** A value read when rendered (table sizes). */
     public void gauge(String name, String help, LongSupplier value) {
         register(new Plain(name, help, Kind.GAUGE, value));

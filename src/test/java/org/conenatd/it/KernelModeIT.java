@@ -93,6 +93,7 @@ class KernelModeIT {
                 freshPeerGetsThrough(lab, a, "203.0.113." + (11 + i), 6000 + i, NAT_IP, pa);
                 freshPeerGetsThrough(lab, b, "203.0.113." + (21 + i), 6100 + i, NAT_IP, pb);
             }
+            lab.awaitStat("inbound_flows", v -> v >= 6, 3000); // counted by the kernel's rule
             Thread.sleep(1200); // the stats file is rewritten every second
             Map<String, Long> s = lab.stats();
             assertEquals(queuedBefore, s.get("queued"), "inbound packets and known endpoints never reach the queue: " + s);

@@ -129,6 +129,7 @@ class SeedExtrasIT {
             }
             Thread.sleep(1200);
             assertEquals(queued, lab.stats().get("queued"), "the kernel DNATs a mapped port: nothing reaches the queue");
+            assertTrue(lab.stats().get("kernel_dnat_flows") >= 5, "counted by the kernel's rule: " + lab.stats());
 
             assertEquals(0, lab.stopDaemon());
             assertFalse(lab.ruleset().contains("conenatd_seed_dnat"), "SIGTERM removes the table");

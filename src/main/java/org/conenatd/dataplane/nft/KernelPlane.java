@@ -4,6 +4,7 @@ import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.MappingFlows;
 import org.conenatd.dataplane.Command;
 import org.conenatd.dataplane.DataPlane;
+import org.conenatd.dataplane.KernelCounter;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.FullConeNat;
@@ -39,6 +40,7 @@ public final class KernelPlane implements DataPlane {
     private PlaneContext ctx;
     private InstanceLock lock;
     private Conntrack expiryConntrack;
+    private KernelCounter inboundCounter;
 
     public KernelPlane(KernelConfig cfg) {
         this.cfg = cfg;
@@ -126,6 +128,12 @@ public final class KernelPlane implements DataPlane {
             throw e;
         }
         context.nat().addListener(mappings);
+        try {
+            inboundCounter = KernelCounter.register(context.counters(), "inbound_flows",
+                    "New inbound flows the maps DNAT'd to LAN endpoints (counted by the kernel).", KernelConfig.TABLE, Ruleset.INBOUND_COUNTER);
+        } catch (NetlinkException e) {
+            context.log().warn("[!] cannot read the inbound counter, inbound_flows stays 0: " + e.getMessage());
+        }
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
         context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
         context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
@@ -184,6 +192,10 @@ public final class KernelPlane implements DataPlane {
         join(queueThread);
         join(expiryThread);
         closeQueue();
+        if (inboundCounter != null) {
+            inboundCounter.close(); // reads the final count before the table goes
+            inboundCounter = null;
+        }
         if (ruleset != null) {
             ruleset.remove();
             ruleset = null;

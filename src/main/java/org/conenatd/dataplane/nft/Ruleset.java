@@ -40,6 +40,9 @@ final class Ruleset {
 
     static String contactedSet(Protocol p) { return "contacted_" + p.label; }
 
+    /** The named counter of the inbound rules: new inbound flows the maps DNAT'd, all protocols. */
+    static final String INBOUND_COUNTER = "inbound";
+
     /** The nft script: idempotent, one transaction. */
     String script() {
         String t = "ip " + KernelConfig.TABLE;
@@ -57,6 +60,7 @@ final class Ruleset {
             }
         }
         sb.append("  set sources { type ipv4_addr; flags interval; }\n");
+        sb.append("  counter ").append(INBOUND_COUNTER).append(" { }\n");
         sb.append("  chain pre { type nat hook prerouting priority dstnat + 1; policy accept; }\n");
         sb.append("  chain post { type nat hook postrouting priority srcnat - 1; policy accept; }\n");
         sb.append("  chain first { type filter hook forward priority mangle - 1; policy accept; }\n");
@@ -76,7 +80,7 @@ final class Ruleset {
             // these flows only when a mapping is about to expire, when it asks conntrack for them.
             sb.append(rule).append("pre iifname ").append(wan).append(" fib daddr type local ")
                     .append(address ? l + " dport . ip saddr @" + contactedSet(p) + " " : "")
-                    .append(l).append(" dport ").append(in).append(" ct event set 0x0 ")
+                    .append(l).append(" dport ").append(in).append(" ct event set 0x0 counter name \"").append(INBOUND_COUNTER).append("\" ")
                     .append("dnat ip to ").append(l).append(" dport map ").append(in).append('\n');
             // hairpin: a LAN packet to the public address and a mapped port goes to that endpoint too
             sb.append(rule).append("pre iifname != ").append(wan).append(" fib daddr type local dnat ip to ")

@@ -39,6 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class KernelDnat implements MappingListener, Runnable {
     static final String TABLE = "conenatd_seed_dnat";
+    /** The rule's named counter: new inbound flows the kernel DNAT'd. */
+    static final String COUNTER = "dnat_flows";
     private static final NftMap MAP = NftMap.inbound("in_udp");
     private static final int BATCH = 1024;
 
@@ -81,12 +83,14 @@ final class KernelDnat implements MappingListener, Runnable {
         String t = "ip " + TABLE;
         return "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n"
                 + "  map in_udp { type inet_service : ipv4_addr . inet_service; }\n"
+                + "  counter " + COUNTER + " { }\n"
                 + "  chain pre { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
                 + "}\n"
                 // no events for these flows: the seed counts only outbound flows, and at high rates
                 // the events of inbound ones would be most of its work
                 + "add rule " + t + " pre ip daddr " + Inet4.format(natIp)
-                + " fib daddr . iif type local udp dport @in_udp ct event set 0x0 dnat ip to udp dport map @in_udp\n";
+                + " fib daddr . iif type local udp dport @in_udp ct event set 0x0 counter name \"" + COUNTER
+                + "\" dnat ip to udp dport map @in_udp\n";
     }
 
     /** Installs the table, or says in one line why not; nothing is left behind on failure. */

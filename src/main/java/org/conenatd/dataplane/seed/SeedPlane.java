@@ -3,6 +3,7 @@ package org.conenatd.dataplane.seed;
 import org.conenatd.conntrack.DnatBatch;
 import org.conenatd.conntrack.MappingFlows;
 import org.conenatd.dataplane.DataPlane;
+import org.conenatd.dataplane.KernelCounter;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.Protocol;
@@ -43,6 +44,7 @@ public final class SeedPlane implements DataPlane {
     private KernelDnat kernelDnat;
     private NftMaps dnatMaps;
     private Thread dnatThread;
+    private KernelCounter dnatCounter;
 
     public SeedPlane(Config cfg) {
         this.cfg = cfg;
@@ -94,6 +96,12 @@ public final class SeedPlane implements DataPlane {
         context.nat().addListener(kernelDnat);
         kernelDnat.markAllMapped();
         dnatThread = context.workers().start("kernel-dnat", kernelDnat);
+        try {
+            dnatCounter = KernelCounter.register(context.counters(), "kernel_dnat_flows",
+                    "New inbound flows the kernel DNAT'd to mapped ports without the queue (--kernel-dnat).", KernelDnat.TABLE, KernelDnat.COUNTER);
+        } catch (NetlinkException e) {
+            context.log().warn("[!] cannot read the kernel DNAT counter, kernel_dnat_flows stays 0: " + e.getMessage());
+        }
     }
 
     @Override
@@ -114,6 +122,7 @@ public final class SeedPlane implements DataPlane {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (dnatCounter != null) dnatCounter.close(); // the final count, before the table goes
             KernelDnat.remove();
             dnatMaps.close();
             kernelDnat = null;
