@@ -73,7 +73,7 @@ final class Modes {
             }
         }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                m.ctTimeout, m.kernelDnat == null ? null : m.kernelDnat.trim(), dnat)), Inet4.format(ip), null);
+                m.ctTimeout, dnat)), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {

@@ -4,6 +4,7 @@ import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.PortAllocator;
 import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
 
@@ -103,17 +104,28 @@ final class InboundFlows {
         return r != 0 && seenIn[p.ordinal()][port] == r && seenEndpoint[p.ordinal()][port] == endpoint;
     }
 
-    /** Marks that an inbound flow kept the mapping on {@code port}; true if it was not kept before. */
-    boolean keep(Protocol p, int port) {
-        boolean was = kept[p.ordinal()][port];
-        kept[p.ordinal()][port] = true;
-        return !was;
+    /**
+     * Settles the due mappings of {@code a} (lock held) against the last refresh: one that still has
+     * a live inbound flow is kept until {@code now + recheckNanos} ({@code onKept} hears of it the
+     * first time); one whose last inbound flow has just gone is held for {@code holdNanos} from now.
+     * The others stay due, for the caller to expire.
+     */
+    void holdWhileLive(Protocol p, PortAllocator a, long now, long recheckNanos, long holdNanos, PortAllocator.Expiry onKept) {
+        boolean[] k = kept[p.ordinal()];
+        a.forEachDue(now, (port, ep) -> {
+            if (live(p, port, ep)) {
+                a.holdUntil(port, ep, now + recheckNanos);
+                if (!k[port]) onKept.expired(port, ep);
+                k[port] = true;
+            } else if (k[port]) {
+                k[port] = false;
+                a.holdUntil(port, ep, now + holdNanos); // its last inbound flow just went
+            }
+        });
     }
 
-    /** Whether an inbound flow kept the mapping at its last look; clears the mark. */
-    boolean release(Protocol p, int port) {
-        boolean was = kept[p.ordinal()][port];
+    /** Forgets that an inbound flow kept the mapping on {@code port}: outbound flows hold it now, or start its hold anew. */
+    void forget(Protocol p, int port) {
         kept[p.ordinal()][port] = false;
-        return was;
     }
 }

@@ -24,6 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * port (the core tells us, as a {@link MappingListener}), then held for the hold time; when that is
  * up and no flow that came in through the maps still lives ({@link InboundFlows}), its elements go
  * and its port returns to the pool.
+ *
+ * <p>Over 300 lines because allocation, adoption, expiry and their recovery from refused
+ * transactions all change the allocators and the kernel maps together, under one lock and through
+ * one staged batch; split apart, each piece would need the other's internals.
  */
 final class Mappings implements MappingListener {
     private final KernelConfig cfg;
@@ -227,17 +231,10 @@ final class Mappings implements MappingListener {
             for (Protocol p : cfg.protocols()) {
                 int i = p.ordinal();
                 PortAllocator a = allocators[i];
-                a.forEachDue(now, (port, ep) -> {
-                    if (inbound.live(p, port, ep)) {
-                        a.holdUntil(port, ep, now + recheckNanos);
-                        if (inbound.keep(p, port)) {
-                            count.keptByInbound.increment();
-                            log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
-                                    + " kept: a flow that came in through it still lives");
-                        }
-                    } else if (inbound.release(p, port)) {
-                        a.holdUntil(port, ep, now + holdNanos); // its last inbound flow just went
-                    }
+                inbound.holdWhileLive(p, a, now, recheckNanos, holdNanos, (port, ep) -> {
+                    count.keptByInbound.increment();
+                    log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
+                            + " kept: a flow that came in through it still lives");
                 });
                 java.util.List<long[]> gone = new java.util.ArrayList<>();
                 if (a.expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
@@ -332,7 +329,7 @@ final class Mappings implements MappingListener {
         lock.lock();
         try {
             if (a.ownerOf(natPort) != endpoint) return; // plain NAT, a port forward, or another endpoint
-            inbound.release(p, natPort); // outbound flows hold it now, or start its hold anew
+            inbound.forget(p, natPort); // outbound flows hold it now, or start its hold anew
             switch (c) {
                 case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(natPort, endpoint);
                 case UNMAPPED, RELEASED, MOVED -> {

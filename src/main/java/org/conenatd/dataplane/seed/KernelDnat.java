@@ -156,17 +156,7 @@ final class KernelDnat implements MappingListener, Runnable {
         }
     }
 
-    /** Dirty ports waiting for the writer (tests). */
-    int pending() {
-        lock.lock();
-        try {
-            return pending;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Takes up to a batch of dirty ports and writes them (the writer's loop body; tests call it directly). */
+    /** Takes up to a batch of dirty ports and writes them; returns how many it took (the writer's loop body; tests call it directly). */
     int drainOnce() {
         int n = 0;
         lock.lock();

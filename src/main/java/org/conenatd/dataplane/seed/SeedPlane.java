@@ -24,14 +24,25 @@ public final class SeedPlane implements DataPlane {
     /**
      * @param firstQueue the queue of the operator's NFQUEUE rule; with {@code --queue-balance
      *                   first:last} in the rule, each queue of the range gets a thread of its own
-     * @param kernelDnat the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link KernelDnat}),
-     *                   as "first-last[,first-last...]", or null for none (the seed's path only)
-     * @param dnatRanges the same ranges as pairs of first and last port
+     * @param dnatRanges the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link KernelDnat}),
+     *                   as pairs of first and last port; empty for none (the seed's path only)
      */
     public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout,
-                         String kernelDnat, int[] dnatRanges) {
+                         int[] dnatRanges) {
         public Config(int natIp, int queueNum, int fwmark, int queueMaxLen, int ctTimeout) {
-            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout, null, new int[0]);
+            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout, new int[0]);
+        }
+
+        boolean kernelDnat() { return dnatRanges.length > 0; }
+
+        /** The ranges as the command line gives them: "first-last[,first-last...]". */
+        String dnatRangesText() {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i + 1 < dnatRanges.length; i += 2) {
+                if (i > 0) sb.append(',');
+                sb.append(dnatRanges[i]).append('-').append(dnatRanges[i + 1]);
+            }
+            return sb.toString();
         }
     }
 
@@ -81,7 +92,7 @@ public final class SeedPlane implements DataPlane {
             String name = cfg.firstQueue() == cfg.lastQueue() ? "nfqueue" : "nfqueue-" + q;
             lanes.add(new Lane(queue, creates, inbound, context.workers().start(name, inbound)));
         }
-        if (cfg.kernelDnat() != null) startKernelDnat(context);
+        if (cfg.kernelDnat()) startKernelDnat(context);
     }
 
     private void startKernelDnat(PlaneContext context) throws StartupException {
@@ -109,7 +120,7 @@ public final class SeedPlane implements DataPlane {
         String q = cfg.firstQueue() == cfg.lastQueue() ? "queue " + cfg.firstQueue()
                 : "queues " + cfg.firstQueue() + ":" + cfg.lastQueue();
         return "nat " + Inet4.format(cfg.natIp()) + ", " + q + ", fwmark " + cfg.fwmark()
-                + (cfg.kernelDnat() != null ? ", kernel DNAT of mapped ports " + cfg.kernelDnat() : "");
+                + (cfg.kernelDnat() ? ", kernel DNAT of mapped ports " + cfg.dnatRangesText() : "");
     }
 
     @Override

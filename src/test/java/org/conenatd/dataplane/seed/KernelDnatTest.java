@@ -36,8 +36,7 @@ class KernelDnatTest {
     void aMappedPortInTheRangesGetsItsElementInOneTransaction() {
         nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
         nat.flowStarted(Protocol.UDP, PEER, 3478, 12001, LAN, 5001);
-        assertEquals(2, dnat.pending());
-        assertEquals(2, dnat.drainOnce());
+        assertEquals(2, dnat.drainOnce(), "two dirty ports");
         assertEquals(1, kernel.transport.sent.size(), "one transaction for the batch");
         assertTrue(kernel.seen[NfTables.NFT_MSG_NEWSETELEM] >= 1, "the elements were added");
         assertEquals(2, ports());
@@ -49,11 +48,11 @@ class KernelDnatTest {
         nat.flowStarted(Protocol.UDP, PEER, 3478, 5000, LAN, 5000);   // normal-NAT part: RETURNed by the rules
         nat.flowStarted(Protocol.UDP, PEER, 3478, 20000, LAN, 5001);  // a host left out of the queue
         nat.flowStarted(Protocol.TCP, PEER, 80, 12000, LAN, 5002);    // the seed is UDP only
-        assertEquals(0, dnat.pending());
+        assertEquals(0, dnat.drainOnce());
         nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
         dnat.drainOnce();
         nat.flowStarted(Protocol.UDP, PEER, 3479, 12000, LAN, 5000); // a second flow: the receiver stays
-        assertEquals(0, dnat.pending());
+        assertEquals(0, dnat.drainOnce());
     }
 
     @Test
@@ -71,8 +70,7 @@ class KernelDnatTest {
         nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
         nat.flowEnded(Protocol.UDP, PEER, 3478, 12000);
         nat.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN + 1, 5000);
-        assertEquals(1, dnat.pending(), "one dirty port");
-        dnat.drainOnce();
+        assertEquals(1, dnat.drainOnce(), "one dirty port");
         assertEquals(1, ports());
         assertEquals(1, counters.value("kernel_dnat_updates"));
     }
@@ -118,10 +116,9 @@ class KernelDnatTest {
         assertEquals(0, ports(), "the old host's element is gone: the queue, which knows the new receiver, takes over");
         kernel.refuse = -1;
         dnat.retryFailed(System.nanoTime());
-        assertEquals(0, dnat.pending(), "not before a second has passed");
+        assertEquals(0, dnat.drainOnce(), "not before a second has passed");
         dnat.retryFailed(System.nanoTime() + 2_000_000_000L);
-        assertEquals(1, dnat.pending());
-        dnat.drainOnce();
+        assertEquals(1, dnat.drainOnce());
         assertEquals(1, ports(), "written on the retry");
     }
 }
