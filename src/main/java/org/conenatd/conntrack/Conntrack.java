@@ -7,7 +7,7 @@ import org.conenatd.netlink.NetlinkException;
 import org.conenatd.netlink.NetlinkRequests;
 import org.conenatd.netlink.NetlinkSocket;
 import org.conenatd.netlink.NetlinkTransport;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

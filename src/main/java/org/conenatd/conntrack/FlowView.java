@@ -11,7 +11,7 @@ import static org.conenatd.conntrack.Ctnetlink.*;
  * {@link Flow#decode} builds its record from it. The event thread reads hundreds of thousands of
  * events a second under load; decoding them into records would only feed the garbage collector.
  *
- * <p>The fields are public for reading by the edge ({@link MappingFlows}) and tools; only
+ * <p>The fields are public for reading by the edge ({@code dataplane.MappingFlows}) and tools; only
  * {@link #decode} writes them.
  */
 public final class FlowView {

@@ -2,7 +2,7 @@ package org.conenatd.conntrack;
 
 import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.Encoder;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import static org.conenatd.conntrack.Ctnetlink.*;
 

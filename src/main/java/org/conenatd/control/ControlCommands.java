@@ -1,6 +1,6 @@
 package org.conenatd.control;
 
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

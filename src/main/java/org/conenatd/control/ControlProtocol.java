@@ -3,7 +3,7 @@ package org.conenatd.control;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.MappingSnapshot;
 import org.conenatd.ops.Counters;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import java.util.List;
 import java.util.Locale;

@@ -2,7 +2,7 @@ package org.conenatd.daemon;
 
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.ConntrackEvents;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.control.ControlProtocol;
 import org.conenatd.control.ControlServer;
 import org.conenatd.control.DaemonView;
@@ -107,7 +107,7 @@ public final class Daemon {
         try {
             dumper = Conntrack.open("ctnetlink dump");
         } catch (NetlinkException e) {
-            throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+            throw StartupHints.cannotOpen("ctnetlink", e);
         }
         undo.push(dumper::close);
         events = new EventLoop(subscription, nat, mappingFlows, log, counters, () -> resync.request());

@@ -3,7 +3,7 @@ package org.conenatd.daemon;
 import org.conenatd.conntrack.ConntrackEvents;
 import org.conenatd.conntrack.Event;
 import org.conenatd.conntrack.FlowView;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.netlink.NetlinkException;

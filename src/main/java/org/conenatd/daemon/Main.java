@@ -182,7 +182,7 @@ public final class Main implements Callable<Integer> {
                 logOut = new java.io.PrintStream(new java.io.FileOutputStream(logFile.toFile(), true), true,
                         java.nio.charset.StandardCharsets.UTF_8);
             } catch (java.io.IOException e) {
-                throw new StartupException("cannot open log file " + logFile + ": " + e.getMessage());
+                throw new StartupException("cannot open log file " + logFile + ": " + e.getMessage(), e);
             }
         }
         Log log = new Log(level, daemonMode && !foreground, logRate, logOut);

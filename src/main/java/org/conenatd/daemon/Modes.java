@@ -1,12 +1,12 @@
 package org.conenatd.daemon;
 
 import org.conenatd.dataplane.DataPlane;
-import org.conenatd.dataplane.nft.KernelConfig;
-import org.conenatd.dataplane.nft.KernelPlane;
+import org.conenatd.dataplane.kernel.KernelConfig;
+import org.conenatd.dataplane.kernel.KernelPlane;
 import org.conenatd.dataplane.seed.SeedPlane;
 import org.conenatd.nat.Protocol;
 import org.conenatd.ops.StartupException;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 import picocli.CommandLine.ParameterException;
 
 import java.util.ArrayList;

@@ -32,7 +32,7 @@ public final class PidFile implements AutoCloseable {
         try {
             ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new StartupException("cannot open pid file " + path + ": " + reason(e));
+            throw new StartupException("cannot open pid file " + path + ": " + reason(e), e);
         }
         try {
             FileLock lock = ch.tryLock();

@@ -1,7 +1,7 @@
 package org.conenatd.daemon;
 
 import org.conenatd.conntrack.Conntrack;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.nat.FlowSnapshot;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.netlink.NetlinkException;

@@ -2,10 +2,10 @@ package org.conenatd.daemon;
 
 import org.conenatd.conntrack.ConntrackEvents;
 import org.conenatd.conntrack.Ctnetlink;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.conntrack.Status;
 import org.conenatd.conntrack.Tuple;
-import org.conenatd.dataplane.nft.KernelTraining;
+import org.conenatd.dataplane.kernel.KernelTraining;
 import org.conenatd.dataplane.seed.SeedTraining;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.Protocol;

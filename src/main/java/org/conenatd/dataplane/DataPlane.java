@@ -1,6 +1,6 @@
 package org.conenatd.dataplane;
 
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingSnapshot;
 import org.conenatd.ops.StartupException;

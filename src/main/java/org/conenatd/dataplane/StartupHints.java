@@ -16,7 +16,12 @@ public final class StartupHints {
         String why = e.errno() == Errno.EPERM || e.errno() == Errno.EBUSY
                 ? "; queue " + queueNum + " is already bound by another process (" + advice + ")"
                 : of(e);
-        return new StartupException("cannot bind NFQUEUE " + queueNum + ": " + e.getMessage() + why);
+        return new StartupException("cannot bind NFQUEUE " + queueNum + ": " + e.getMessage() + why, e);
+    }
+
+    /** "cannot open {@code what}: the kernel's answer; a hint", keeping the error as the cause. */
+    public static StartupException cannotOpen(String what, NetlinkException e) {
+        return new StartupException("cannot open " + what + ": " + e.getMessage() + of(e), e);
     }
 
     /** "; needs CAP_NET_ADMIN ..." and the like, to append to the error's message; "" if none fits. */

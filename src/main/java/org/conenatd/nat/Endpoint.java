@@ -1,6 +1,6 @@
 package org.conenatd.nat;
 
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 /**
  * A LAN endpoint (IPv4 address and port) packed into one long, so tables of endpoints are

@@ -3,7 +3,7 @@ package org.conenatd.nftables;
 import org.conenatd.netlink.Decoder;
 import org.conenatd.netlink.MessageReader;
 import org.conenatd.netlink.Netlink;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import java.lang.foreign.MemorySegment;
 

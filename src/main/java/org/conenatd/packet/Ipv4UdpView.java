@@ -1,5 +1,7 @@
 package org.conenatd.packet;
 
+import org.conenatd.inet.Inet4;
+
 import org.conenatd.sys.Layouts;
 
 import java.lang.foreign.MemorySegment;

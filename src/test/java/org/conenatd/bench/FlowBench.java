@@ -1,7 +1,7 @@
 package org.conenatd.bench;
 
 import org.conenatd.it.Lab;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import java.io.IOException;
 import java.net.DatagramSocket;

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ControlProtocolTest {

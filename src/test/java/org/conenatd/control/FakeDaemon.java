@@ -7,7 +7,7 @@ import org.conenatd.ops.Counters;
 
 import java.util.List;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 
 /** A daemon as the control socket sees it, with two kernel-mode mappings (one live, one held). */
 class FakeDaemon implements DaemonView {

@@ -14,7 +14,7 @@ import org.conenatd.sys.Errno;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.NftMaps;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The rows `conenatd list` is made of: age from when a mapping began, hold left only for held kernel mappings. */

@@ -2,7 +2,7 @@ package org.conenatd.nat;
 
 import org.junit.jupiter.api.Test;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** A snapshot taken while flows keep starting and ending: every interleaving ends with exactly the live flows. */

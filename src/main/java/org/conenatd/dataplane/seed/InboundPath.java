@@ -14,7 +14,7 @@ import org.conenatd.nfqueue.QueuedPacket;
 import org.conenatd.nfqueue.Verdict;
 import org.conenatd.dataplane.QueueWorker;
 import org.conenatd.ops.Log;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 import org.conenatd.packet.Ipv4UdpView;
 import org.conenatd.sys.Errno;
 

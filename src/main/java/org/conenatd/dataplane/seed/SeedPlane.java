@@ -1,9 +1,9 @@
 package org.conenatd.dataplane.seed;
 
 import org.conenatd.conntrack.DnatBatch;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.dataplane.DataPlane;
-import org.conenatd.dataplane.KernelCounter;
+import org.conenatd.dataplane.RuleCounter;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.Protocol;
@@ -11,7 +11,7 @@ import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
 import org.conenatd.nftables.NftMaps;
 import org.conenatd.ops.StartupException;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 /**
  * The seed's data plane (ConeNATd's design): the operator's NFQUEUE rule in nat PREROUTING hands
@@ -24,7 +24,7 @@ public final class SeedPlane implements DataPlane {
     /**
      * @param firstQueue the queue of the operator's NFQUEUE rule; with {@code --queue-balance
      *                   first:last} in the rule, each queue of the range gets a thread of its own
-     * @param dnatRanges the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link KernelDnat}),
+     * @param dnatRanges the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link SeedDnatMap}),
      *                   as pairs of first and last port; empty for none (the seed's path only)
      */
     public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout,
@@ -52,10 +52,10 @@ public final class SeedPlane implements DataPlane {
     private final Config cfg;
     private final java.util.List<Lane> lanes = new java.util.ArrayList<>();
     private PlaneContext ctx;
-    private KernelDnat kernelDnat;
+    private SeedDnatMap kernelDnat;
     private NftMaps dnatMaps;
     private Thread dnatThread;
-    private KernelCounter dnatCounter;
+    private RuleCounter dnatCounter;
 
     public SeedPlane(Config cfg) {
         this.cfg = cfg;
@@ -78,7 +78,7 @@ public final class SeedPlane implements DataPlane {
             try {
                 creates = DnatBatch.open(InboundPath.ROWS);
             } catch (NetlinkException e) {
-                throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+                throw StartupHints.cannotOpen("ctnetlink", e);
             }
             NfQueue queue;
             try {
@@ -96,20 +96,20 @@ public final class SeedPlane implements DataPlane {
     }
 
     private void startKernelDnat(PlaneContext context) throws StartupException {
-        KernelDnat.install(cfg.natIp());
+        SeedDnatMap.install(cfg.natIp());
         try {
-            dnatMaps = NftMaps.open(KernelDnat.TABLE);
+            dnatMaps = NftMaps.open(SeedDnatMap.TABLE);
         } catch (NetlinkException e) {
-            KernelDnat.remove();
-            throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
+            SeedDnatMap.remove();
+            throw StartupHints.cannotOpen("nf_tables netlink", e);
         }
-        kernelDnat = new KernelDnat(cfg.dnatRanges(), context.nat(), dnatMaps, context.counters(), context.log());
+        kernelDnat = new SeedDnatMap(cfg.dnatRanges(), context.nat(), dnatMaps, context.counters(), context.log());
         context.nat().addListener(kernelDnat);
         kernelDnat.markAllMapped();
         dnatThread = context.workers().start("kernel-dnat", kernelDnat);
         try {
-            dnatCounter = KernelCounter.register(context.counters(), "kernel_dnat_flows",
-                    "New inbound flows the kernel DNAT'd to mapped ports without the queue (--kernel-dnat).", KernelDnat.TABLE, KernelDnat.COUNTER);
+            dnatCounter = RuleCounter.register(context.counters(), "kernel_dnat_flows",
+                    "New inbound flows the kernel DNAT'd to mapped ports without the queue (--kernel-dnat).", SeedDnatMap.TABLE, SeedDnatMap.COUNTER);
         } catch (NetlinkException e) {
             context.log().warn("[!] cannot read the kernel DNAT counter, kernel_dnat_flows stays 0: " + e.getMessage());
         }
@@ -134,7 +134,7 @@ public final class SeedPlane implements DataPlane {
                 Thread.currentThread().interrupt();
             }
             if (dnatCounter != null) dnatCounter.close(); // the final count, before the table goes
-            KernelDnat.remove();
+            SeedDnatMap.remove();
             dnatMaps.close();
             kernelDnat = null;
         }

@@ -168,8 +168,8 @@ public class CodecBench {
     }
 
     private final org.conenatd.nat.FullConeNat core = new org.conenatd.nat.FullConeNat();
-    private final org.conenatd.conntrack.MappingFlows edge =
-            new org.conenatd.conntrack.MappingFlows(org.conenatd.conntrack.MappingFlows.ANY_ADDRESS,
+    private final org.conenatd.dataplane.MappingFlows edge =
+            new org.conenatd.dataplane.MappingFlows(org.conenatd.dataplane.MappingFlows.ANY_ADDRESS,
                     org.conenatd.nat.Protocol.UDP);
     private long changes;
 

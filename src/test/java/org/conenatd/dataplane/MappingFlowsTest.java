@@ -1,12 +1,17 @@
-package org.conenatd.conntrack;
+package org.conenatd.dataplane;
 
+import org.conenatd.conntrack.Event;
+import org.conenatd.conntrack.Flow;
+import org.conenatd.conntrack.FlowViews;
+import org.conenatd.conntrack.Tuple;
+import org.conenatd.conntrack.Status;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.FlowSnapshot;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.Protocol;
 import org.junit.jupiter.api.Test;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The ctnetlink edge: which conntrack entries are mapping flows, translated into the core. */

@@ -11,21 +11,21 @@ import java.util.function.LongSupplier;
  * reaches user space), shown in the stats file and the metrics like the daemon's own counters.
  * A read that fails shows the last value read.
  */
-public final class KernelCounter implements LongSupplier, AutoCloseable {
+public final class RuleCounter implements LongSupplier, AutoCloseable {
     private final NftCounter reader;
     private final String name;
     private volatile boolean closed;
     private volatile long last;
 
-    private KernelCounter(NftCounter reader, String name) {
+    private RuleCounter(NftCounter reader, String name) {
         this.reader = reader;
         this.name = name;
     }
 
     /** Registers counter {@code name} of nft table {@code table} as {@code metric}. */
-    public static KernelCounter register(Counters counters, String metric, String help, String table, String name)
+    public static RuleCounter register(Counters counters, String metric, String help, String table, String name)
             throws NetlinkException {
-        KernelCounter k = new KernelCounter(NftCounter.open(table), name);
+        RuleCounter k = new RuleCounter(NftCounter.open(table), name);
         counters.counter(metric, help, k);
         return k;
     }

@@ -1,10 +1,10 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.conntrack.Conntrack;
-import org.conenatd.conntrack.MappingFlows;
+import org.conenatd.dataplane.MappingFlows;
 import org.conenatd.dataplane.Command;
 import org.conenatd.dataplane.DataPlane;
-import org.conenatd.dataplane.KernelCounter;
+import org.conenatd.dataplane.RuleCounter;
 import org.conenatd.dataplane.PlaneContext;
 import org.conenatd.dataplane.StartupHints;
 import org.conenatd.nat.FullConeNat;
@@ -40,7 +40,7 @@ public final class KernelPlane implements DataPlane {
     private PlaneContext ctx;
     private InstanceLock lock;
     private Conntrack expiryConntrack;
-    private KernelCounter inboundCounter;
+    private RuleCounter inboundCounter;
 
     public KernelPlane(KernelConfig cfg) {
         this.cfg = cfg;
@@ -79,7 +79,7 @@ public final class KernelPlane implements DataPlane {
     }
 
     private void startLocked(PlaneContext context) throws StartupException {
-        KernelCounters count = new KernelCounters(context.counters());
+        KernelPlaneCounters count = new KernelPlaneCounters(context.counters());
         // The queue first: if another process owns it, nothing of the ruleset has been touched.
         try {
             // Not fail-open: a first packet beyond a full queue is dropped (its sender retries)
@@ -93,14 +93,14 @@ public final class KernelPlane implements DataPlane {
             maps = NftMaps.open(KernelConfig.TABLE);
         } catch (NetlinkException e) {
             closeQueue();
-            throw new StartupException("cannot open nf_tables netlink: " + e.getMessage() + StartupHints.of(e));
+            throw StartupHints.cannotOpen("nf_tables netlink", e);
         }
         try {
             expiryConntrack = Conntrack.open("ctnetlink expiry"); // the expiry thread's own: dumps must not interleave
         } catch (NetlinkException e) {
             maps.close();
             closeQueue();
-            throw new StartupException("cannot open ctnetlink: " + e.getMessage() + StartupHints.of(e));
+            throw StartupHints.cannotOpen("ctnetlink", e);
         }
         mappings = new Mappings(cfg, maps, context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
         try {
@@ -129,7 +129,7 @@ public final class KernelPlane implements DataPlane {
         }
         context.nat().addListener(mappings);
         try {
-            inboundCounter = KernelCounter.register(context.counters(), "inbound_flows",
+            inboundCounter = RuleCounter.register(context.counters(), "inbound_flows",
                     "New inbound flows the maps DNAT'd to LAN endpoints (counted by the kernel).", KernelConfig.TABLE, Ruleset.INBOUND_COUNTER);
         } catch (NetlinkException e) {
             context.log().warn("[!] cannot read the inbound counter, inbound_flows stays 0: " + e.getMessage());

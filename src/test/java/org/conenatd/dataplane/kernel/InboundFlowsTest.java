@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.conntrack.Flow;
 import org.conenatd.conntrack.FlowViews;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Which conntrack entries are flows that came in through the maps, and which endpoint a port's flows count for. */

@@ -1,4 +1,4 @@
-package org.conenatd.packet;
+package org.conenatd.inet;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.FlowView;

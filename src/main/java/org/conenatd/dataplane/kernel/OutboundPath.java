@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.Protocol;
@@ -10,7 +10,7 @@ import org.conenatd.nfqueue.QueuedPacket;
 import org.conenatd.nfqueue.Verdict;
 import org.conenatd.dataplane.QueueWorker;
 import org.conenatd.ops.Log;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 import org.conenatd.packet.Ipv4Ports;
 
 import java.lang.foreign.Arena;
@@ -31,7 +31,7 @@ final class OutboundPath extends QueueWorker {
     private final NfQueue queue;
     private final Mappings mappings;
     private final int markBit;
-    private final KernelCounters count;
+    private final KernelPlaneCounters count;
 
     private final MemorySegment[] bufs = new MemorySegment[BATCH];
     private final BatchReceiver batch;
@@ -42,7 +42,7 @@ final class OutboundPath extends QueueWorker {
     private int pending;
     private long lastExhaustedLine = Long.MIN_VALUE / 2;
 
-    OutboundPath(NfQueue queue, Mappings mappings, int markBit, Log log, KernelCounters count) {
+    OutboundPath(NfQueue queue, Mappings mappings, int markBit, Log log, KernelPlaneCounters count) {
         super(log);
         this.queue = queue;
         this.mappings = mappings;

@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.dataplane.Command;
 import org.conenatd.nat.Protocol;

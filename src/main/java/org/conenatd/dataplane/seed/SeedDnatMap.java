@@ -12,7 +12,7 @@ import org.conenatd.nftables.NftMaps;
 import org.conenatd.ops.Counters;
 import org.conenatd.ops.Log;
 import org.conenatd.ops.StartupException;
-import org.conenatd.packet.Inet4;
+import org.conenatd.inet.Inet4;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread reads each dirty port's current receiver from the table and writes the difference in one
  * transaction, so the map always converges on the table whatever the interleaving.
  */
-final class KernelDnat implements MappingListener, Runnable {
+final class SeedDnatMap implements MappingListener, Runnable {
     static final String TABLE = "conenatd_seed_dnat";
     /** The rule's named counter: new inbound flows the kernel DNAT'd. */
     static final String COUNTER = "dnat_flows";
@@ -67,7 +67,7 @@ final class KernelDnat implements MappingListener, Runnable {
     private volatile int held;
 
     /** @param ranges pairs of first and last port */
-    KernelDnat(int[] ranges, FullConeNat nat, NftMaps maps, Counters counters, Log log) {
+    SeedDnatMap(int[] ranges, FullConeNat nat, NftMaps maps, Counters counters, Log log) {
         for (int i = 0; i + 1 < ranges.length; i += 2) java.util.Arrays.fill(inRange, ranges[i], ranges[i + 1] + 1, true);
         this.nat = nat;
         this.maps = maps;

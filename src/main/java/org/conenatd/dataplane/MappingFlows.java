@@ -1,5 +1,8 @@
-package org.conenatd.conntrack;
+package org.conenatd.dataplane;
 
+import org.conenatd.conntrack.Event;
+import org.conenatd.conntrack.FlowView;
+import org.conenatd.conntrack.Status;
 import org.conenatd.nat.FlowSnapshot;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.Protocol;

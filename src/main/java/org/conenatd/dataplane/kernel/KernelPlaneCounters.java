@@ -1,14 +1,14 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.ops.Counters;
 
 import java.util.concurrent.atomic.LongAdder;
 
 /** Kernel mode's counters: first packets, allocations, the pool, and the map updates. */
-final class KernelCounters {
+final class KernelPlaneCounters {
     final LongAdder queued, allocations, preserved, poolExhausted, expirations, keptByInbound, adopted, nftFailures, notPorts;
 
-    KernelCounters(Counters c) {
+    KernelPlaneCounters(Counters c) {
         queued = c.counter("queued", "First packets of LAN endpoints without a mapping, handed to conenatd.");
         notPorts = c.counter("not_udp", "Queued packets without UDP or TCP ports, passed on.");
         allocations = c.counter("allocations", "Public ports allocated to LAN endpoints.");

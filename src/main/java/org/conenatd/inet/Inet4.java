@@ -1,4 +1,4 @@
-package org.conenatd.packet;
+package org.conenatd.inet;
 
 /** IPv4 addresses as host-order ints holding the big-endian (network) value: 10.0.0.1 is 0x0A000001. */
 public final class Inet4 {

@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.FullConeNat;
@@ -34,7 +34,7 @@ final class Mappings implements MappingListener {
     private final NftMaps maps;
     private final FullConeNat nat;
     private final LocalPorts localPorts = new LocalPorts();
-    private final KernelCounters count;
+    private final KernelPlaneCounters count;
     private final Log log;
     private final long holdNanos, recheckNanos;
     private final InboundFlows inbound;
@@ -52,7 +52,7 @@ final class Mappings implements MappingListener {
     private final long[] stagedEndpoint = new long[CHUNK];
     private int staged;
 
-    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, InboundFlows inbound, KernelCounters count, Log log) {
+    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
         this.inbound = inbound;
         this.maps = maps;

@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.Protocol;
@@ -28,7 +28,7 @@ public final class KernelTraining {
         NftMaps maps = new NftMaps(nft, KernelConfig.TABLE);
         maps.ackCommit(false); // nothing answers: success is the absence of errors
         Log quiet = new Log(Log.Level.QUIET, false, 0);
-        KernelCounters count = new KernelCounters(new Counters());
+        KernelPlaneCounters count = new KernelPlaneCounters(new Counters());
         Mappings mappings = new Mappings(cfg, maps, new FullConeNat(), new InboundFlows(sink -> { }), count, quiet);
         List<byte[]> packets = new ArrayList<>();
         for (int i = 0; i < 256; i++) {

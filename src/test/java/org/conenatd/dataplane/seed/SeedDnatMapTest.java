@@ -11,20 +11,20 @@ import org.conenatd.ops.Log;
 import org.conenatd.sys.Errno;
 import org.junit.jupiter.api.Test;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Seed mode's kernel DNAT map follows the core's table, within the operator's port ranges, against a scripted nf_tables. */
-class KernelDnatTest {
+class SeedDnatMapTest {
     private static final int PEER = parseAddr("198.51.100.7"), LAN = parseAddr("10.0.0.101");
 
     private final ScriptedNfTables kernel = new ScriptedNfTables();
     private final FullConeNat nat = new FullConeNat(new MappingTable());
     private final Counters counters = new Counters();
-    private final KernelDnat dnat = new KernelDnat(new int[] {10240, 16383, 22528, 65535}, nat,
-            new NftMaps(kernel.transport, KernelDnat.TABLE), counters, new Log(Log.Level.QUIET, false, 0));
+    private final SeedDnatMap dnat = new SeedDnatMap(new int[] {10240, 16383, 22528, 65535}, nat,
+            new NftMaps(kernel.transport, SeedDnatMap.TABLE), counters, new Log(Log.Level.QUIET, false, 0));
 
-    KernelDnatTest() {
+    SeedDnatMapTest() {
         nat.addListener(dnat);
     }
 
@@ -80,7 +80,7 @@ class KernelDnatTest {
         FullConeNat earlier = new FullConeNat(new MappingTable());
         earlier.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
         Counters own = new Counters();
-        KernelDnat late = new KernelDnat(new int[] {10240, 65535}, earlier, new NftMaps(kernel.transport, KernelDnat.TABLE),
+        SeedDnatMap late = new SeedDnatMap(new int[] {10240, 65535}, earlier, new NftMaps(kernel.transport, SeedDnatMap.TABLE),
                 own, new Log(Log.Level.QUIET, false, 0));
         earlier.addListener(late);
         late.markAllMapped();

@@ -1,4 +1,4 @@
-package org.conenatd.dataplane.nft;
+package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.FullConeNat;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.conenatd.packet.Inet4.parseAddr;
+import static org.conenatd.inet.Inet4.parseAddr;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -41,7 +41,7 @@ class MappingsTest {
                 if (conntrackFails) throw new NetlinkException("dump conntrack entries by status", Errno.ENOBUFS);
                 for (long[] f : inboundFlows) sink.flow(Protocol.UDP, (int) f[0], f[1]);
             }),
-            new KernelCounters(counters), new Log(Log.Level.QUIET, false, 0));
+            new KernelPlaneCounters(counters), new Log(Log.Level.QUIET, false, 0));
     private int allocate(int lanPort) {
         mappings.lock.lock();
         try {
