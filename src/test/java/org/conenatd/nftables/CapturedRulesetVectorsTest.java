@@ -1,0 +1,124 @@
+package org.conenatd.nftables;
+
+import org.conenatd.nftables.CapturedRulesetVectors.Tlv;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.conenatd.nftables.CapturedRulesetVectors.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The loader of ruleset-vectors.txt: labels, the TLV walker, the SET_ID removal. */
+class CapturedRulesetVectorsTest {
+    static final List<String> LABELS = List.of(
+            "table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen", "obj-inbound",
+            "set-out_udp", "set-in_udp", "set-out_tcp", "set-in_tcp", "set-contacted_udp", "set-sources",
+            "rule-pre-inbound-udp", "rule-pre-inbound-address-udp", "rule-pre-hairpin-udp",
+            "rule-post-masq-udp", "rule-post-hairpin-udp", "rule-first-wan-udp",
+            "rule-first-wan-sources-udp", "rule-first-hairpin-udp", "rule-seen-udp",
+            "rule-pre-inbound-tcp", "rule-post-masq-tcp", "iptables-rule-nfqueue",
+            "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre");
+
+    static List<String> rules() {
+        return labels().stream().filter(l -> messageType(l) == NFT_MSG_NEWRULE).toList();
+    }
+
+    @Test
+    void everyLabelIsThereWithItsMessageType() {
+        assertTrue(labels().containsAll(LABELS), () -> "missing: " + LABELS.stream().filter(l -> !labels().contains(l)).toList());
+        assertEquals(List.of("iptables-1", "iptables-2"), labels().stream().filter(l -> !LABELS.contains(l)).toList());
+        for (String l : LABELS) {
+            String kind = l.replaceFirst("^(seed|iptables)-", "").replaceFirst("-.*", "");
+            int want = switch (kind) { case "table" -> 0; case "chain" -> 3; case "rule" -> 6; case "set" -> 9; case "obj" -> 18; default -> -1; };
+            assertEquals(want, messageType(l), l);
+            assertEquals(0x0a, message(l)[5], l);                        // NFNL_SUBSYS_NFTABLES
+            assertEquals(2, message(l)[16], l);                          // NFPROTO_IPV4
+        }
+        assertEquals(0x0001, messageFlags("table-conenatd"));            // REQUEST only
+        assertEquals(0x0401, messageFlags("chain-pre"));                 // REQUEST | CREATE
+        assertEquals(0x0401, messageFlags("set-out_udp"));
+        assertEquals(0x0401, messageFlags("obj-inbound"));
+        assertEquals(0x0c01, messageFlags("rule-pre-inbound-udp"));      // REQUEST | CREATE | APPEND
+        assertEquals(0x0401, messageFlags("iptables-rule-nfqueue"));     // iptables-nft: no APPEND
+    }
+
+    @Test
+    void hairpinPreRuleExpressionNames() {
+        assertEquals(List.of("meta", "cmp", "fib", "cmp", "meta", "cmp", "payload", "lookup", "nat"),
+                expressionNames("rule-pre-hairpin-udp"));
+        assertEquals(List.of("meta", "cmp", "meta", "cmp", "ct", "bitwise", "cmp", "payload", "payload", "dynset"),
+                expressionNames("rule-seen-udp"));
+    }
+
+    @Test
+    void setIdsAreRemovedAndLengthsFixedUp() {
+        int lookups = 0, dynsets = 0;
+        for (String rule : rules()) {
+            byte[] raw = rawExpressions(rule);
+            assertArrayEquals(raw, encode(parse(raw)), rule);            // the walker round-trips
+            byte[] stripped = ruleExpressions(rule);
+            int ids = 0;
+            for (List<Tlv> e : expressions(raw)) {
+                String name = e.getFirst().string();
+                if (name.equals("lookup")) { assertTrue(has(e, NFTA_LOOKUP_SET_ID), rule); ids++; lookups++; }
+                if (name.equals("dynset")) { assertTrue(has(e, NFTA_DYNSET_SET_ID), rule); ids++; dynsets++; }
+            }
+            assertEquals(raw.length - 8 * ids, stripped.length, rule);  // one u32 attribute each
+            List<List<Tlv>> after = expressions(stripped);
+            assertEquals(expressions(raw).size(), after.size(), rule);
+            for (List<Tlv> e : after) {
+                String name = e.getFirst().string();
+                if (name.equals("lookup")) assertFalse(has(e, NFTA_LOOKUP_SET_ID), rule);
+                if (name.equals("dynset")) assertFalse(has(e, NFTA_DYNSET_SET_ID), rule);
+            }
+            // every list element's and every EXPR_DATA's nla_len matches what it now holds
+            for (Tlv elem : parse(stripped)) {
+                assertEquals(elem.payload().length, encode(parse(elem.payload())).length, rule);
+            }
+        }
+        assertEquals(17, lookups);                                        // 2+3+1+1+1+1+2+1+2+1 kernel, 2 seed
+        assertEquals(1, dynsets);
+        assertEquals(List.of(4, 3, 1),                                    // SREG_KEY, OP, SET_NAME
+                data(expressions(ruleExpressions("rule-seen-udp")).getLast()));
+        assertEquals(List.of(2, 3, 1),                                    // SREG, DREG, SET (SET_ID gone)
+                data(expressions(ruleExpressions("rule-pre-hairpin-udp")).get(7)));
+    }
+
+    @Test
+    void iptablesRuleEndsWithTheNfqueueTarget() {
+        List<List<Tlv>> e = expressions(ruleExpressions("iptables-rule-nfqueue"));
+        assertEquals(List.of("meta", "bitwise", "cmp", "counter", "target"),
+                e.stream().map(x -> x.getFirst().string()).toList());
+        List<Tlv> target = e.getLast();
+        assertEquals("NFQUEUE", target.get(1).string());                  // NFTA_TARGET_NAME
+        assertEquals(1, target.get(1).type());
+        assertEquals(3, target.get(2).u32());                             // NFTA_TARGET_REV
+        assertEquals("98b7010001000000", HexFormat.of().formatHex(target.get(3).payload())); // queue 47000, 1 queue, BYPASS
+    }
+
+    @Test
+    void attributesWithoutDropsOnlyTheNamedTypes() {
+        byte[] all = message("set-out_udp");
+        assertArrayEquals(Arrays.copyOfRange(all, 20, all.length), attributesWithout("set-out_udp"));
+        List<Tlv> kept = parse(attributesWithout("set-out_udp", 10, 13));  // NFTA_SET_ID, NFTA_SET_USERDATA
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), kept.stream().map(Tlv::type).toList());
+        assertEquals("conenatd", kept.get(0).string());
+        assertEquals("out_udp", kept.get(1).string());
+        assertEquals(List.of(1, 3, 7, 5), parse(attributesWithout("chain-pre", 4)).stream().map(Tlv::type).toList());
+    }
+
+    private static byte[] rawExpressions(String label) {
+        byte[] m = message(label);
+        return CapturedRulesetVectors.topLevel(m).stream().filter(a -> a.type() == 4).findFirst().orElseThrow().payload();
+    }
+
+    private static boolean has(List<Tlv> expr, int type) {
+        return data(expr).contains(type);
+    }
+
+    private static List<Integer> data(List<Tlv> expr) {
+        return expr.subList(1, expr.size()).stream().map(Tlv::type).toList();
+    }
+}

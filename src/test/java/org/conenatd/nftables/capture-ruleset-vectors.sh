@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Captures the nf_tables netlink messages behind CapturedRulesetVectors.java: what nft sends to
+# install conenatd's kernel-mode table (every option) and seed mode's --kernel-dnat table, and what
+# iptables-nft sends for the one NFQUEUE rule (run as root; needs iproute2, nft, iptables-nft,
+# strace, python3).
+# Usage: capture-ruleset-vectors.sh [resources-dir]
+#        default resources-dir: src/test/resources/org/conenatd/nftables of this repository.
+#        Writes there: ruleset-vectors.txt ("<label> <hex of the whole netlink message>" a line,
+#        # comments), captured-list-conenatd.txt (`nft list table ip conenatd` once all is in).
+#
+# One throw-away network namespace (its name unique per run); nothing touches the default
+# namespace or any file outside the scratch directory and resources-dir. The namespace and the
+# scratch directory are deleted on exit, even on failure. No interface is needed: iifname/oifname
+# match strings.
+#
+#  1. `nft --debug=netlink -f kernel.nft`: table ip conenatd, its sets, counter, chains and rules in
+#     ONE transaction. This kernel has no nft `queue` expression (nft's `queue num 47000 bypass`
+#     rule fails with "Could not process rule: No such file or directory"), so that rule is not in
+#     the file; conenatd puts it in with iptables-nft instead:
+#  2. `iptables -t mangle -I FORWARD 1 -m mark --mark 0x400000/0x400000 -j NFQUEUE
+#     --queue-num 47000 --queue-bypass` (iptables-nft). It opens two NETLINK_NETFILTER sockets:
+#     fd 3 carries its nf_tables batch (NEWTABLE mangle, NEWCHAIN FORWARD, NEWRULE), fd 4 only
+#     NFNL_MSG_COMPAT_GET probes of the "mark" match and "NFQUEUE" target revisions (skipped: they
+#     are GET requests). Both fds are traced (strace -f -e write=all) and the messages picked by
+#     type, not by fd. iptables-nft 1.8.9 translates `-m mark` into native meta/bitwise/cmp
+#     expressions (no xtables "match"), adds a "counter", and ends with the xtables "target"
+#     expression NFQUEUE rev 3 (NFTA_TARGET_INFO: struct xt_NFQ_info_v3, host order, 8 bytes);
+#     nft 1.0.6 lists it, in table ip mangle, as
+#         meta mark & 0x00400000 == 0x00400000 counter packets 0 bytes 0 queue num 47000 bypass
+#  3. `nft --debug=netlink -f seed.nft`: table ip conenatd_seed_dnat (seed mode --kernel-dnat).
+#
+# What is kept: every message of the nf_tables subsystem (NFNL_SUBSYS_NFTABLES) of a type NEW*
+# that the tools sent in those transactions; NFNL_MSG_BATCH_BEGIN/END and every GET* are skipped.
+# Labels come from the message type and the decoded table/chain/set/object names, and for rules
+# from their chain and their order within the chain in the batch (table below); an unexpected or
+# missing message fails the run. ruleset-vectors.txt lists them in the order they were sent
+# (nft's batch: table, chains, objects, sets, rules). A re-run gives byte-identical messages
+# (nft numbers its batch from 0 = BATCH_BEGIN, iptables from 1).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-$HERE/../../../../../test/resources/org/conenatd/nftables}
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+N=rulecap$$_$RANDOM
+W=$(mktemp -d)
+cleanup() { ip netns del "$N" 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+ip netns add "$N"
+
+cat > "$W/kernel.nft" <<'EOF'
+table ip conenatd {
+  map out_udp { type ipv4_addr . inet_service : inet_service; }
+  map in_udp { type inet_service : ipv4_addr . inet_service; }
+  map out_tcp { type ipv4_addr . inet_service : inet_service; }
+  map in_tcp { type inet_service : ipv4_addr . inet_service; }
+  set contacted_udp { type inet_service . ipv4_addr; flags dynamic,timeout; timeout 300s; }
+  set sources { type ipv4_addr; flags interval; }
+  counter inbound { }
+  chain pre { type nat hook prerouting priority dstnat + 1; policy accept; }
+  chain post { type nat hook postrouting priority srcnat - 1; policy accept; }
+  chain first { type filter hook forward priority mangle - 1; policy accept; }
+  chain seen { type filter hook postrouting priority srcnat + 10; policy accept; }
+}
+add rule ip conenatd pre iifname "eth0" fib daddr type local udp dport @in_udp ct event set 0x0 counter name "inbound" dnat ip to udp dport map @in_udp
+add rule ip conenatd pre iifname "eth0" fib daddr type local udp dport . ip saddr @contacted_udp udp dport @in_udp ct event set 0x0 counter name "inbound" dnat ip to udp dport map @in_udp
+add rule ip conenatd pre iifname != "eth0" fib daddr type local dnat ip to udp dport map @in_udp
+add rule ip conenatd post oifname "eth0" meta l4proto udp masquerade to : ip saddr . udp sport map @out_udp
+add rule ip conenatd post oifname != "eth0" iifname != "eth0" ct status dnat meta l4proto udp snat ip to ct original ip daddr : ip saddr . udp sport map @out_udp
+add rule ip conenatd first oifname "eth0" ct state new meta l4proto udp ip saddr . udp sport != @out_udp meta mark set meta mark | 0x400000
+add rule ip conenatd first oifname "eth0" ct state new ip saddr @sources meta l4proto udp ip saddr . udp sport != @out_udp meta mark set meta mark | 0x400000
+add rule ip conenatd first iifname != "eth0" oifname != "eth0" ct state new ct status dnat meta l4proto udp ip saddr . udp sport != @out_udp meta mark set meta mark | 0x400000
+add rule ip conenatd seen oifname "eth0" meta l4proto udp ct status snat update @contacted_udp { udp sport . ip daddr }
+add rule ip conenatd pre iifname "eth0" fib daddr type local tcp dport @in_tcp ct event set 0x0 counter name "inbound" dnat ip to tcp dport map @in_tcp
+add rule ip conenatd post oifname "eth0" meta l4proto tcp masquerade to : ip saddr . tcp sport map @out_tcp
+EOF
+cat > "$W/seed.nft" <<'EOF'
+table ip conenatd_seed_dnat {
+  map in_udp { type inet_service : ipv4_addr . inet_service; }
+  counter dnat_flows { }
+  chain pre { type nat hook prerouting priority dstnat - 1; policy accept; }
+}
+add rule ip conenatd_seed_dnat pre ip daddr 203.0.113.1 fib daddr . iif type local udp dport @in_udp ct event set 0x0 counter name "dnat_flows" dnat ip to udp dport map @in_udp
+EOF
+
+traced() { # name, command...: strace every send of every fd of every thread to $W/name.strace
+  local name=$1; shift
+  ip netns exec "$N" strace -f -qq -e trace=socket,sendmsg,sendto -e write=all -o "$W/$name.strace" "$@"
+}
+traced kernel nft --debug=netlink -f "$W/kernel.nft" > "$W/kernel.debug"
+traced iptables iptables -t mangle -I FORWARD 1 -m mark --mark 0x400000/0x400000 \
+    -j NFQUEUE --queue-num 47000 --queue-bypass
+traced seed nft --debug=netlink -f "$W/seed.nft" > "$W/seed.debug"
+ip netns exec "$N" nft list table ip conenatd > "$OUT/captured-list-conenatd.txt"
+ip netns exec "$N" nft list table ip mangle > "$W/mangle.list"
+cp "$W/kernel.debug" "$OUT/captured-debug-netlink-conenatd.txt"
+cp "$W/seed.debug" "$OUT/captured-debug-netlink-conenatd_seed_dnat.txt"
+
+python3 - "$W" "$OUT/ruleset-vectors.txt" "$(uname -r)" "$(nft --version)" "$(iptables --version)" <<'PY'
+import datetime, re, struct, sys
+W, out, kernel, nftv, iptv = sys.argv[1:6]
+
+def sends(path):
+    """Every sendmsg/sendto of the trace: (pid, fd, bytes), strace's hex dump concatenated."""
+    calls = []; cur = None
+    for line in open(path):
+        m = re.match(r"^(\d+)\s+(sendmsg|sendto)\((\d+),", line)
+        if m:
+            cur = [int(m.group(1)), int(m.group(3)), bytearray()]; calls.append(cur)
+        elif line.startswith(" | ") and cur is not None:
+            cur[2] += bytes.fromhex(line[10:58].replace(" ", ""))
+        elif re.match(r"^\d+\s+", line):
+            cur = None
+    return calls
+
+def nlmsgs(data):
+    i = 0
+    while i + 16 <= len(data):
+        n, = struct.unpack_from("<I", data, i)
+        if n < 16 or i + n > len(data): raise SystemExit("bad nlmsg at %d" % i)
+        yield bytes(data[i:i + n]); i += (n + 3) & ~3
+    if i != len(data): raise SystemExit("trailing bytes")
+
+def attrs(msg):
+    a = {}; i = 20
+    while i + 4 <= len(msg):
+        n, t = struct.unpack_from("<HH", msg, i)
+        a.setdefault(t & 0x3fff, msg[i + 4:i + n]); i += (n + 3) & ~3
+    return a
+
+def name(b): return b.rstrip(b"\0").decode()
+
+NEWTABLE, NEWCHAIN, NEWRULE, NEWSET, NEWOBJ = 0, 3, 6, 9, 18
+KIND = {NEWTABLE: "table", NEWCHAIN: "chain", NEWRULE: "rule", NEWSET: "set", NEWOBJ: "obj"}
+GET = {1, 4, 7, 10, 13, 16, 19, 21, 23}      # GETTABLE ... GETOBJ_RESET, GETFLOWTABLE
+
+def batch(path):
+    """The NEW* messages of the nf_tables subsystem sent in the trace, in order: (kind, msg)."""
+    kept = []; fds = set()
+    for pid, fd, data in sends(path):
+        for m in nlmsgs(data):
+            t, = struct.unpack_from("<H", m, 4)
+            if t in (0x10, 0x11): continue                    # NFNL_MSG_BATCH_BEGIN / END
+            if t >> 8 != 10:                                  # not NFNL_SUBSYS_NFTABLES
+                if t == 11 << 8: continue                  # NFNL_MSG_COMPAT_GET probe (0)
+                raise SystemExit("unexpected message type %#x in %s" % (t, path))
+            if t & 0xff in GET: continue
+            if t & 0xff not in KIND: raise SystemExit("unexpected nf_tables message %#x" % t)
+            kept.append((KIND[t & 0xff], m)); fds.add(fd)
+    return kept, fds
+
+RULES = {  # chain -> labels of its rules in the order the batch adds them
+    ("conenatd", "pre"): ["rule-pre-inbound-udp", "rule-pre-inbound-address-udp",
+                          "rule-pre-hairpin-udp", "rule-pre-inbound-tcp"],
+    ("conenatd", "post"): ["rule-post-masq-udp", "rule-post-hairpin-udp", "rule-post-masq-tcp"],
+    ("conenatd", "first"): ["rule-first-wan-udp", "rule-first-wan-sources-udp",
+                            "rule-first-hairpin-udp"],
+    ("conenatd", "seen"): ["rule-seen-udp"],
+    ("conenatd_seed_dnat", "pre"): ["seed-rule-pre"],
+}
+ORDER = ["table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen", "obj-inbound",
+         "set-out_udp", "set-in_udp", "set-out_tcp", "set-in_tcp", "set-contacted_udp",
+         "set-sources", "rule-pre-inbound-udp", "rule-pre-inbound-address-udp",
+         "rule-pre-hairpin-udp", "rule-post-masq-udp", "rule-post-hairpin-udp",
+         "rule-first-wan-udp", "rule-first-wan-sources-udp", "rule-first-hairpin-udp",
+         "rule-seen-udp", "rule-pre-inbound-tcp", "rule-post-masq-tcp", "iptables-rule-nfqueue",
+         "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre"]
+
+def label_nft(kind, m, seen, table, prefix):
+    a = attrs(m)
+    if name(a[1]) != table: raise SystemExit("%s message of table %s" % (kind, name(a[1])))
+    if kind == "table": return prefix + "table" + ("" if prefix else "-" + table)
+    if kind == "chain": return prefix + "chain-" + name(a[3])        # NFTA_CHAIN_NAME
+    if kind == "set": return prefix + "set-" + name(a[2])            # NFTA_SET_NAME
+    if kind == "obj": return prefix + "obj-" + name(a[2])            # NFTA_OBJ_NAME
+    chain = name(a[2])                                               # NFTA_RULE_CHAIN
+    i = seen.get(chain, 0); seen[chain] = i + 1
+    labels = RULES.get((table, chain), [])
+    if i >= len(labels): raise SystemExit("unexpected rule %d of chain %s %s" % (i, table, chain))
+    return labels[i]
+
+lines = {}; sent = []; notes = []
+def put(label, m):
+    if label in lines: raise SystemExit("two messages labelled " + label)
+    lines[label] = m; sent.append(label)
+
+def nft_batch(trace, table, prefix):
+    msgs, fds = batch("%s/%s.strace" % (W, trace))
+    seen = {}
+    for kind, m in msgs: put(label_nft(kind, m, seen, table, prefix), m)
+    notes.append("%s: nft sent %d NEW* messages on fd %s" % (trace, len(msgs), sorted(fds)))
+
+nft_batch("kernel", "conenatd", "")
+msgs, fds = batch(W + "/iptables.strace")
+for n, (kind, m) in enumerate(msgs, 1):
+    a = attrs(m)
+    if kind == "rule" and b"NFQUEUE\0" in a.get(4, b""): put("iptables-rule-nfqueue", m)
+    else: put("iptables-%d" % n, m)
+notes.append("iptables: %d NEW* messages on fd %s: %s" % (len(msgs), sorted(fds), ", ".join(
+    "%s %s" % (k, name(attrs(m)[1]) + ("/" + name(attrs(m)[3]) if k == "chain" else ""))
+    for k, m in msgs)))
+nft_batch("seed", "conenatd_seed_dnat", "seed-")
+
+missing = [l for l in ORDER if l not in lines]
+if missing: raise SystemExit("missing: " + " ".join(missing))
+with open(out, "w") as f:
+    f.write("# nf_tables netlink messages as sent by nft / iptables-nft, captured by\n"
+            "# src/test/java/org/conenatd/nftables/capture-ruleset-vectors.sh (strace -f -e write=all)\n"
+            "# in a throw-away network namespace on %s.\n" % datetime.date.today().isoformat())
+    f.write("# kernel %s; %s; %s\n" % (kernel, nftv, iptv))
+    f.write("# <label> <hex of the whole netlink message, nlmsghdr included>; BATCH_BEGIN/END and\n"
+            "# GET requests skipped; in the order sent. nlmsg_seq as the tool numbered its batch.\n")
+    for n in notes: f.write("# " + n + "\n")
+    f.write("# nft list table ip mangle, after the iptables rule:\n")
+    for l in open(W + "/mangle.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
+    for l in sent:
+        f.write("%s %s\n" % (l, lines[l].hex()))
+print("wrote %d messages to %s" % (len(lines), out))
+PY
+echo "== nft list table ip conenatd"; cat "$OUT/captured-list-conenatd.txt"
