@@ -40,6 +40,7 @@ public final class Lab implements AutoCloseable {
     private Process daemon;
     private String launcher;
     private Map<String, String> launcherEnv;
+    private final Map<String, String> daemonEnv = new HashMap<>();
     private Path daemonLog;
     private Path statsFile;
 
@@ -128,6 +129,28 @@ public final class Lab implements AutoCloseable {
         launcherEnv = Map.copyOf(env);
     }
 
+    /**
+     * Sets {@code key} in the environment of every daemon this lab starts from now on (on top of
+     * the test JVM's, or of {@link #useLauncher}'s); {@code null} removes it from that environment.
+     */
+    public void daemonEnv(String key, String value) {
+        daemonEnv.put(key, value);
+    }
+
+    /**
+     * Replaces the router's firewall with the nft file {@code text} (written to this lab's
+     * directory as nftables.conf and loaded with {@code nft -f}; a Debian-style
+     * /etc/nftables.conf starts with {@code flush ruleset}, so whatever the lab put there goes).
+     * Call it before the daemon starts. Returns the file's path, for loading it again.
+     */
+    public Path loadRouterNftables(String text) throws IOException {
+        Path conf = dir.resolve("nftables.conf");
+        Files.writeString(conf, text);
+        Result r = exec(rtr, "nft", "-f", conf.toString());
+        if (r.code() != 0) throw new IllegalStateException("nft -f " + conf + " in " + rtr + " failed: " + r.out());
+        return conf;
+    }
+
     /** Starts the daemon in seed mode in the router in the foreground (-f) and waits until it says it is ready. */
     public void startDaemon(String... extra) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("-n", NAT_IP, "-m", "2000"));
@@ -162,6 +185,10 @@ public final class Lab implements AutoCloseable {
             pb.environment().clear();
             pb.environment().putAll(launcherEnv);
         }
+        daemonEnv.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
         String opts = pb.environment().getOrDefault("CONENATD_JAVA_OPTS", "");
         pb.environment().put("CONENATD_JAVA_OPTS", (opts + " -Dconenatd.ready=" + ready).trim());
         daemon = pb.start();
