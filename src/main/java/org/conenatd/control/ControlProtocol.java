@@ -166,6 +166,7 @@ public final class ControlProtocol {
                     .append(",\"pid\":").append(d.pid())
                     .append(",\"uptime_seconds\":").append(upSeconds)
                     .append(",\"last_resync\":").append(quote(d.lastResync()))
+                    .append(d.table() == null ? "" : ",\"table\":" + quote(d.table()))
                     .append(",\"counters\":{");
             for (int i = 0; i < samples.size(); i++) {
                 Counters.Sample s = samples.get(i);
@@ -176,6 +177,7 @@ public final class ControlProtocol {
         sb.append("mode:     ").append(d.mode()).append(" (").append(d.describe()).append(")\n")
                 .append("pid:      ").append(d.pid()).append(", up ").append(duration(TimeUnit.SECONDS.toNanos(upSeconds))).append('\n')
                 .append("resync:   ").append(d.lastResync()).append('\n')
+                .append(d.table() == null ? "" : "table:    " + d.table() + "\n")
                 .append("counters:\n");
         for (Counters.Sample s : samples) sb.append(String.format(Locale.ROOT, "  %-24s %d%n", s.key(), s.value()));
         return sb.toString();

@@ -22,6 +22,9 @@ public interface DaemonView {
 
     List<Counters.Sample> counters();
 
+    /** How the plane's own nf_tables table is protected and restored ("ip conenatd, persist, restores 0"), or null. */
+    default String table() { return null; }
+
     /** The mappings now (a consistent snapshot, taken with the tables' writers held briefly). */
     List<MappingSnapshot.Row> mappings();
 }

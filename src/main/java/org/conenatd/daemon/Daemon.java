@@ -138,7 +138,8 @@ public final class Daemon {
         long sinceStart = millisSinceProcessStart();
         log.info("[*] conenatd ready in " + sinceStart + " ms: " + plane.name() + " mode, " + plane.describe()
                 + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings"
-                + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress)));
+                + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress))
+                + (plane.table() == null ? "" : ", table protection " + plane.table().protection().label));
     }
 
     private static String hostPort(InetSocketAddress a) {
@@ -166,6 +167,7 @@ public final class Daemon {
             public long pid() { return ProcessHandle.current().pid(); }
             public long uptimeMillis() { return (System.nanoTime() - created) / 1_000_000; }
             public String lastResync() { return resync.last(); }
+            public String table() { return plane.table() == null ? null : plane.table().status(); }
             public List<Counters.Sample> counters() { return counters.samples(); }
             public List<MappingSnapshot.Row> mappings() {
                 var taken = new Object() { List<MappingSnapshot.Row> rows = List.of(); };

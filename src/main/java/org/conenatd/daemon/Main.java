@@ -73,6 +73,11 @@ public final class Main implements Callable<Integer> {
             description = "Kernel mode: only these LAN sources get full cone (repeatable); the others keep the router's plain NAT.")
     List<String> sources = new java.util.ArrayList<>();
 
+    @Option(names = "--table-protection", paramLabel = "<auto|persist|owner|watch>",
+            description = "How conenatd's own nftables table is kept: persist (owned, outlives a crash), owner (owned), "
+                    + "watch (rebuilt when deleted); auto (default, or CONENATD_TABLE_PROTECTION) takes the strongest the kernel has.")
+    String tableProtection;
+
     @Option(names = {"-p", "--pid-file"}, paramLabel = "<pid-file>", description = "Write the pid here and hold a lock on it.")
     Path pidFile;
 

@@ -1,6 +1,7 @@
 package org.conenatd.daemon;
 
 import org.conenatd.dataplane.DataPlane;
+import org.conenatd.dataplane.TableProtection;
 import org.conenatd.dataplane.kernel.KernelConfig;
 import org.conenatd.dataplane.kernel.KernelPlane;
 import org.conenatd.dataplane.seed.SeedPlane;
@@ -73,7 +74,7 @@ final class Modes {
             }
         }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                m.ctTimeout, dnat)), Inet4.format(ip), null);
+                m.ctTimeout, dnat, TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)))), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {
@@ -101,7 +102,7 @@ final class Modes {
         for (String c : m.sources) sources.add(cidr(c));
         KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
                 m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                filtering, List.copyOf(sources));
+                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)));
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
 

@@ -53,6 +53,9 @@ public interface DataPlane {
         return MappingSnapshot.ofTable(nat.table(), now);
     }
 
+    /** The nf_tables table the plane writes itself, or null if it writes none. */
+    default OwnedTable table() { return null; }
+
     /** Stops the threads, unbinds and removes what {@link #start} installed. Idempotent. */
     void stop();
 }

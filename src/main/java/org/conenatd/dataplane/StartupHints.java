@@ -19,6 +19,16 @@ public final class StartupHints {
         return new StartupException("cannot bind NFQUEUE " + queueNum + ": " + e.getMessage() + why, e);
     }
 
+    /** As {@link #of}, for a transaction on conenatd's own table. */
+    public static String ofNfTables(NetlinkException e) {
+        return switch (e.errno()) {
+            case Errno.EPERM -> "; needs CAP_NET_ADMIN, or another process owns the table";
+            case Errno.EOPNOTSUPP, Errno.ENOENT ->
+                    "; does the kernel have nf_tables with nat, fib, ct, objref and nft_compat (xt_NFQUEUE) support?";
+            default -> "";
+        };
+    }
+
     /** "cannot open {@code what}: the kernel's answer; a hint", keeping the error as the cause. */
     public static StartupException cannotOpen(String what, NetlinkException e) {
         return new StartupException("cannot open " + what + ": " + e.getMessage() + of(e), e);

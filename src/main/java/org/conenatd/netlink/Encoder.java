@@ -94,6 +94,12 @@ public final class Encoder {
         pad(4);
     }
 
+    public void u64be(int type, long v) {
+        attrHeader(type, 8);
+        buf.set(U64BE, pos, v);
+        pad(8);
+    }
+
     public void u32(int type, int v) {
         attrHeader(type, 4);
         buf.set(U32, pos, v);

@@ -50,6 +50,8 @@ public final class Netlink {
     public static final int NFNLGRP_CONNTRACK_NEW = 1;
     public static final int NFNLGRP_CONNTRACK_UPDATE = 2;
     public static final int NFNLGRP_CONNTRACK_DESTROY = 3;
+    /** Every change of the nf_tables ruleset, and a NEWGEN after each committed transaction. */
+    public static final int NFNLGRP_NFTABLES = 7;
 
     public static int align(int len) {
         return (len + 3) & ~3;

@@ -15,6 +15,9 @@ public interface NetlinkTransport extends AutoCloseable {
     /** The next request sequence number (never 0). */
     int nextSeq();
 
+    /** The port id the kernel bound this socket to (0 for transports that are not sockets). */
+    default int portId() { return 0; }
+
     /** Sends {@code len} bytes of {@code buf} as one datagram. */
     void send(MemorySegment buf, int len) throws NetlinkException;
 

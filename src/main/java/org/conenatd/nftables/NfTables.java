@@ -1,8 +1,10 @@
 package org.conenatd.nftables;
 
 /**
- * Constants of linux/netfilter/nf_tables.h (and the nf_tables parts of nfnetlink.h and
- * netfilter.h), named as the kernel names them. Only what the set-element control plane uses.
+ * Constants of linux/netfilter/nf_tables.h (and the nf_tables parts of nfnetlink.h, netfilter.h,
+ * nf_nat.h, nf_tables_compat.h and xt_NFQUEUE.h), named as the kernel names them: what conenatd's set
+ * elements, its own tables (tables, chains, sets, objects, rules and the expressions its rules
+ * use) and the ruleset monitor need.
  */
 public final class NfTables {
     private NfTables() {}
@@ -23,6 +25,12 @@ public final class NfTables {
     public static final int NFT_MSG_NEWTABLE = 0;
     public static final int NFT_MSG_GETTABLE = 1;
     public static final int NFT_MSG_DELTABLE = 2;
+    public static final int NFT_MSG_NEWCHAIN = 3;
+    public static final int NFT_MSG_GETCHAIN = 4;
+    public static final int NFT_MSG_DELCHAIN = 5;
+    public static final int NFT_MSG_NEWRULE = 6;
+    public static final int NFT_MSG_GETRULE = 7;
+    public static final int NFT_MSG_DELRULE = 8;
     public static final int NFT_MSG_NEWSET = 9;
     public static final int NFT_MSG_GETSET = 10;
     public static final int NFT_MSG_DELSET = 11;
@@ -33,9 +41,157 @@ public final class NfTables {
     public static final int NFT_MSG_GETGEN = 16;
     public static final int NFT_MSG_NEWOBJ = 18;
     public static final int NFT_MSG_GETOBJ = 19;
+    public static final int NFT_MSG_DELOBJ = 20;
     // Linux >= 6.3 (newer than this machine's UAPI headers): a delete that succeeds when the
     // element is absent, so one stale key cannot abort a whole batch.
     public static final int NFT_MSG_DESTROYSETELEM = 30;
+
+    // enum nft_table_flags; NFT_TABLE_F_PERSIST is Linux >= 6.9, newer than these headers: an
+    // owned table that outlives its owner, orphaned until a process creates it again with OWNER
+    public static final int NFT_TABLE_F_DORMANT = 0x1;
+    public static final int NFT_TABLE_F_OWNER = 0x2;
+    public static final int NFT_TABLE_F_PERSIST = 0x4;
+
+    // enum nft_table_attributes
+    public static final int NFTA_TABLE_NAME = 1;
+    public static final int NFTA_TABLE_FLAGS = 2;
+    public static final int NFTA_TABLE_USE = 3;
+    public static final int NFTA_TABLE_HANDLE = 4;
+    public static final int NFTA_TABLE_OWNER = 7;
+
+    // enum nft_chain_attributes, nft_hook_attributes
+    public static final int NFTA_CHAIN_TABLE = 1;
+    public static final int NFTA_CHAIN_HANDLE = 2;
+    public static final int NFTA_CHAIN_NAME = 3;
+    public static final int NFTA_CHAIN_HOOK = 4;
+    public static final int NFTA_CHAIN_POLICY = 5;
+    public static final int NFTA_CHAIN_TYPE = 7;
+    public static final int NFTA_HOOK_HOOKNUM = 1;
+    public static final int NFTA_HOOK_PRIORITY = 2;
+
+    // enum nft_rule_attributes
+    public static final int NFTA_RULE_TABLE = 1;
+    public static final int NFTA_RULE_CHAIN = 2;
+    public static final int NFTA_RULE_HANDLE = 3;
+    public static final int NFTA_RULE_EXPRESSIONS = 4;
+
+    // enum nft_expr_attributes
+    public static final int NFTA_EXPR_NAME = 1;
+    public static final int NFTA_EXPR_DATA = 2;
+
+    // enum nft_registers: the 16-byte registers and their 4-byte parts (NFT_REG32_00 = 8)
+    public static final int NFT_REG_VERDICT = 0;
+    public static final int NFT_REG_1 = 1;
+    public static final int NFT_REG_2 = 2;
+    public static final int NFT_REG32_00 = 8;
+
+    // enum nft_verdicts (netfilter.h): the chain policy
+    public static final int NF_DROP = 0;
+    public static final int NF_ACCEPT = 1;
+
+    // netfilter.h: enum nf_inet_hooks
+    public static final int NF_INET_PRE_ROUTING = 0;
+    public static final int NF_INET_LOCAL_IN = 1;
+    public static final int NF_INET_FORWARD = 2;
+    public static final int NF_INET_LOCAL_OUT = 3;
+    public static final int NF_INET_POST_ROUTING = 4;
+
+    // enum nft_cmp_ops, nft_cmp_attributes
+    public static final int NFT_CMP_EQ = 0;
+    public static final int NFT_CMP_NEQ = 1;
+    public static final int NFTA_CMP_SREG = 1;
+    public static final int NFTA_CMP_OP = 2;
+    public static final int NFTA_CMP_DATA = 3;
+
+    // enum nft_payload_bases, nft_payload_attributes
+    public static final int NFT_PAYLOAD_LL_HEADER = 0;
+    public static final int NFT_PAYLOAD_NETWORK_HEADER = 1;
+    public static final int NFT_PAYLOAD_TRANSPORT_HEADER = 2;
+    public static final int NFTA_PAYLOAD_DREG = 1;
+    public static final int NFTA_PAYLOAD_BASE = 2;
+    public static final int NFTA_PAYLOAD_OFFSET = 3;
+    public static final int NFTA_PAYLOAD_LEN = 4;
+
+    // enum nft_meta_keys, nft_meta_attributes
+    public static final int NFT_META_MARK = 3;
+    public static final int NFT_META_IIFNAME = 6;
+    public static final int NFT_META_OIFNAME = 7;
+    public static final int NFT_META_L4PROTO = 16;
+    public static final int NFTA_META_DREG = 1;
+    public static final int NFTA_META_KEY = 2;
+    public static final int NFTA_META_SREG = 3;
+
+    // enum nft_lookup_flags, nft_lookup_attributes
+    public static final int NFT_LOOKUP_F_INV = 1;
+    public static final int NFTA_LOOKUP_SET = 1;
+    public static final int NFTA_LOOKUP_SREG = 2;
+    public static final int NFTA_LOOKUP_DREG = 3;
+    public static final int NFTA_LOOKUP_SET_ID = 4;
+    public static final int NFTA_LOOKUP_FLAGS = 5;
+
+    // enum nft_immediate_attributes
+    public static final int NFTA_IMMEDIATE_DREG = 1;
+    public static final int NFTA_IMMEDIATE_DATA = 2;
+
+    // enum nft_ct_keys, nft_ct_attributes
+    public static final int NFT_CT_STATE = 0;
+    public static final int NFT_CT_STATUS = 2;
+    public static final int NFT_CT_EVENTMASK = 18;
+    public static final int NFT_CT_DST_IP = 20;
+    public static final int NFTA_CT_DREG = 1;
+    public static final int NFTA_CT_KEY = 2;
+    public static final int NFTA_CT_DIRECTION = 3;
+    public static final int NFTA_CT_SREG = 4;
+
+    // enum nft_fib_result, nft_fib_flags, nft_fib_attributes
+    public static final int NFT_FIB_RESULT_ADDRTYPE = 3;
+    public static final int NFTA_FIB_F_DADDR = 1 << 1;
+    public static final int NFTA_FIB_F_IIF = 1 << 3;
+    public static final int NFTA_FIB_DREG = 1;
+    public static final int NFTA_FIB_RESULT = 2;
+    public static final int NFTA_FIB_FLAGS = 3;
+
+    // enum nft_nat_types, nft_nat_attributes, nft_masq_attributes; nf_nat.h range flags
+    public static final int NFT_NAT_SNAT = 0;
+    public static final int NFT_NAT_DNAT = 1;
+    public static final int NFTA_NAT_TYPE = 1;
+    public static final int NFTA_NAT_FAMILY = 2;
+    public static final int NFTA_NAT_REG_ADDR_MIN = 3;
+    public static final int NFTA_NAT_REG_ADDR_MAX = 4;
+    public static final int NFTA_NAT_REG_PROTO_MIN = 5;
+    public static final int NFTA_NAT_REG_PROTO_MAX = 6;
+    public static final int NFTA_NAT_FLAGS = 7;
+    public static final int NFTA_MASQ_FLAGS = 1;
+    public static final int NFTA_MASQ_REG_PROTO_MIN = 2;
+    public static final int NF_NAT_RANGE_PROTO_SPECIFIED = 1 << 1;
+
+    // enum nft_objref_attributes
+    public static final int NFTA_OBJREF_IMM_TYPE = 1;
+    public static final int NFTA_OBJREF_IMM_NAME = 2;
+
+    // enum nft_bitwise_attributes
+    public static final int NFTA_BITWISE_SREG = 1;
+    public static final int NFTA_BITWISE_DREG = 2;
+    public static final int NFTA_BITWISE_LEN = 3;
+    public static final int NFTA_BITWISE_MASK = 4;
+    public static final int NFTA_BITWISE_XOR = 5;
+    public static final int NFTA_BITWISE_OP = 6;
+    public static final int NFT_BITWISE_MASK_XOR = 0; // also named NFT_BITWISE_BOOL
+
+    // enum nft_dynset_ops, nft_dynset_attributes
+    public static final int NFT_DYNSET_OP_ADD = 0;
+    public static final int NFT_DYNSET_OP_UPDATE = 1;
+    public static final int NFTA_DYNSET_SET_NAME = 1;
+    public static final int NFTA_DYNSET_SET_ID = 2;
+    public static final int NFTA_DYNSET_OP = 3;
+    public static final int NFTA_DYNSET_SREG_KEY = 4;
+    public static final int NFTA_DYNSET_TIMEOUT = 6;
+
+    // nf_tables_compat.h: enum nft_target_attributes; xt_NFQUEUE.h
+    public static final int NFTA_TARGET_NAME = 1;
+    public static final int NFTA_TARGET_REV = 2;
+    public static final int NFTA_TARGET_INFO = 3;
+    public static final int NFQ_FLAG_BYPASS = 0x01;
 
     // enum nft_list_attributes
     public static final int NFTA_LIST_ELEM = 1;
@@ -48,10 +204,15 @@ public final class NfTables {
     public static final int NFTA_SET_KEY_LEN = 5;
     public static final int NFTA_SET_DATA_TYPE = 6;
     public static final int NFTA_SET_DATA_LEN = 7;
+    public static final int NFTA_SET_ID = 10;
+    public static final int NFTA_SET_TIMEOUT = 11;
+    public static final int NFTA_SET_USERDATA = 13;
 
     // enum nft_set_flags
+    public static final int NFT_SET_INTERVAL = 0x4;
     public static final int NFT_SET_MAP = 0x8;
     public static final int NFT_SET_TIMEOUT = 0x10;
+    public static final int NFT_SET_EVAL = 0x20;
     public static final int NFT_SET_CONCAT = 0x80;
 
     // enum nft_set_elem_flags

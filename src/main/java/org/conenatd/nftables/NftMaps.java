@@ -140,7 +140,20 @@ public final class NftMaps implements AutoCloseable {
         }
     }
 
+    /** Names the error the kernel reported for one message of a batch. */
+    private interface Failure {
+        NetlinkException of(MessageReader err, int errno);
+    }
+
     private void awaitOutcome(int endSeq, int total) throws NetlinkException {
+        awaitOutcome(beginSeq, endSeq, ackCommit, "nft commit of " + total + " elements", (err, errno) -> failure(err, errno, total));
+    }
+
+    /**
+     * Reads the answers to a batch already sent: its errors, and the ACK of its end when asked for.
+     * Throws the first message's error, saying how many more failed.
+     */
+    private void awaitOutcome(int from, int endSeq, boolean ack, String what, Failure failure) throws NetlinkException {
         boolean committed = false, failed = false;
         NetlinkException first = null;
         int failures = 0;
@@ -148,21 +161,21 @@ public final class NftMaps implements AutoCloseable {
         while (true) {
             int n = sock.receive(rbuf, !wait);
             if (n < 0) {
-                if (wait) throw new NetlinkException("nft commit of " + total + " elements: no answer", Errno.ETIMEDOUT, null, endSeq);
-                if (failed || committed || !ackCommit) break;
+                if (wait) throw new NetlinkException(what + ": no answer", Errno.ETIMEDOUT, null, endSeq);
+                if (failed || committed || !ack) break;
                 wait = true; // the ACK is not queued yet (never seen: the batch runs inside send())
                 continue;
             }
             reader.wrap(rbuf, 0, n);
             while (reader.next()) {
-                if (!reader.isError() || !ours(reader.seq(), endSeq)) continue;
+                if (!reader.isError() || !(reader.seq() - from >= 0 && endSeq - reader.seq() >= 0)) continue;
                 int code = reader.errorCode();
                 if (code == 0) {
                     if (reader.seq() == endSeq) committed = true;
                     continue;
                 }
                 failed = true;
-                if (failures++ == 0) first = failure(reader, -code, total);
+                if (failures++ == 0) first = failure.of(reader, -code);
             }
             if (wait && (failed || committed)) break;
         }
@@ -174,6 +187,60 @@ public final class NftMaps implements AutoCloseable {
             throw first;
         }
     }
+
+    /**
+     * Sends a transaction of ruleset changes over this socket (the one that owns conenatd's table:
+     * the kernel refuses changes to an owned table from any other) and waits for the kernel's
+     * confirmation. Throws the error of the first refused message, named by what it does.
+     */
+    public void commit(NftBatch batch) throws NetlinkException {
+        batch.end(true);
+        sock.send(batch.encoder());
+        awaitOutcome(batch.beginSeq(), batch.endSeq(), true, "nft transaction of " + batch.messages() + " messages",
+                (err, errno) -> {
+                    String d = batch.describe(err.seq());
+                    return new NetlinkException(d != null ? d : "nft transaction", errno, err.extAck(), err.seq());
+                });
+    }
+
+    /** A new ruleset transaction, encoded in this instance's own buffer (not while elements are staged). */
+    public NftBatch batch() {
+        if (elements > 0) throw new IllegalStateException("elements are staged");
+        discard();
+        return new NftBatch(enc, sock::nextSeq);
+    }
+
+    /** What the kernel says of a table: its flags and owner, or null if there is none. */
+    public record TableInfo(int flags, int ownerPortId) {
+        public boolean owned() { return (flags & NFT_TABLE_F_OWNER) != 0; }
+        public boolean persistent() { return (flags & NFT_TABLE_F_PERSIST) != 0; }
+    }
+
+    /** GETTABLE of this instance's table. */
+    public TableInfo tableInfo() throws NetlinkException {
+        small.reset();
+        int seq = sock.nextSeq();
+        NftBatch.getTable(small, seq, table);
+        int[] got = {-1, 0};
+        try {
+            NetlinkRequests.request(sock, small, seq, "nft get table " + table, rbuf, msg -> {
+                if (msg.type() != msgType(NFT_MSG_NEWTABLE)) return;
+                org.conenatd.netlink.Decoder d = msg.nfAttributes(new org.conenatd.netlink.Decoder());
+                got[0] = 0;
+                while (d.next()) {
+                    if (d.type() == NFTA_TABLE_FLAGS && d.length() >= 4) got[0] = d.u32be();
+                    else if (d.type() == NFTA_TABLE_OWNER && d.length() >= 4) got[1] = d.u32be();
+                }
+            });
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENOENT) return null;
+            throw e;
+        }
+        return got[0] < 0 ? null : new TableInfo(got[0], got[1]);
+    }
+
+    /** The port id the kernel gave this instance's socket: the nlmsg_pid of the changes it makes. */
+    public int portId() { return sock.portId(); }
 
     private boolean ours(int seq, int endSeq) {
         return seq - beginSeq >= 0 && endSeq - seq >= 0;

@@ -79,6 +79,25 @@ final class InboundFlows {
         refreshedAt = now;
     }
 
+    private long lastWarning = System.nanoTime() - 120_000_000_000L;
+
+    /**
+     * {@link #refresh}, saying why not at most once a minute: no mapping expires until conntrack
+     * answers. Called without the mappings' lock (a dump takes milliseconds; first packets must not wait).
+     */
+    boolean tryRefresh(Owners owners, long now, org.conenatd.ops.Log log) {
+        try {
+            refresh(owners, now);
+            return true;
+        } catch (NetlinkException e) {
+            if (now - lastWarning > 60_000_000_000L) {
+                lastWarning = now;
+                log.warn("[!] cannot ask conntrack for inbound flows: " + e.getMessage() + "; no mapping expires until it answers");
+            }
+            return false;
+        }
+    }
+
     /** When the last refresh ran (System.nanoTime()). */
     long refreshedAt() { return refreshedAt; }
 

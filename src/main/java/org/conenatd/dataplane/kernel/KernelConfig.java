@@ -1,5 +1,6 @@
 package org.conenatd.dataplane.kernel;
 
+import org.conenatd.dataplane.TableProtection;
 import org.conenatd.nat.Protocol;
 
 import java.util.List;
@@ -7,12 +8,12 @@ import java.util.List;
 /**
  * Kernel mode's settings: the WAN interface, the queue and mark bit that carry first packets of
  * new LAN endpoints to conenatd, the port pool, the hold time after a mapping's last flow, the
- * protocols that get full cone, the filtering behaviour, and the LAN sources it applies to (empty:
- * all of them).
+ * protocols that get full cone, the filtering behaviour, the LAN sources it applies to (empty:
+ * all of them), and the table protections to try, best first.
  */
 public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
                            int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
-                           List<String> sources) {
+                           List<String> sources, List<TableProtection> tableProtection) {
     /** The nftables table conenatd owns; nothing else of the ruleset is touched. */
     public static final String TABLE = "conenatd";
 
@@ -27,6 +28,7 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
     /** Settings with the defaults the tests and tools start from. */
     public KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort, int holdSeconds,
                         List<Protocol> protocols, int queueMaxLen) {
-        this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, Filtering.ENDPOINT, List.of());
+        this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, Filtering.ENDPOINT, List.of(),
+                List.of(TableProtection.values()));
     }
 }

@@ -2,7 +2,8 @@ package org.conenatd.dataplane.kernel;
 
 import org.conenatd.conntrack.Conntrack;
 import org.conenatd.dataplane.MappingFlows;
-import org.conenatd.dataplane.Command;
+import org.conenatd.dataplane.MapWriter;
+import org.conenatd.dataplane.OwnedTable;
 import org.conenatd.dataplane.DataPlane;
 import org.conenatd.dataplane.RuleCounter;
 import org.conenatd.dataplane.PlaneContext;
@@ -30,7 +31,7 @@ import java.util.stream.Collectors;
  */
 public final class KernelPlane implements DataPlane {
     private final KernelConfig cfg;
-    private Ruleset ruleset;
+    private OwnedTable table;
     private NftMaps maps;
     private NfQueue queue;
     private Mappings mappings;
@@ -56,77 +57,41 @@ public final class KernelPlane implements DataPlane {
         return new MappingFlows(MappingFlows.ANY_ADDRESS, cfg.protocols().toArray(new Protocol[0]));
     }
 
+    /**
+     * Opens what the plane needs and installs its table. On failure it throws and leaves the rest
+     * to {@link #stop}, which the daemon's undo stack runs and which closes whatever was opened.
+     */
     @Override
     public void start(PlaneContext context) throws StartupException {
         this.ctx = context;
         if (!Files.isDirectory(Path.of("/sys/class/net", cfg.wanIf()))) {
             throw new StartupException("no network interface '" + cfg.wanIf() + "' (see: ip link)");
         }
-        if (Command.run(java.util.List.of("nft", "--version"), null).code() != 0) {
-            throw new StartupException("the nft command is missing (Debian: apt-get install nftables)");
-        }
         lock = InstanceLock.tryAcquire();
         if (lock == null) {
             throw new StartupException("another conenatd runs in kernel mode in this network namespace; stop it first");
         }
-        try {
-            startLocked(context);
-        } catch (StartupException | RuntimeException e) {
-            lock.close();
-            lock = null;
-            throw e;
-        }
-    }
-
-    private void startLocked(PlaneContext context) throws StartupException {
         KernelPlaneCounters count = new KernelPlaneCounters(context.counters());
         // The queue first: if another process owns it, nothing of the ruleset has been touched.
         try {
             // Not fail-open: a first packet beyond a full queue is dropped (its sender retries)
             // rather than sent on to plain NAT, where it would take a port the pool may hand to
-            // another endpoint. With no daemon at all, --queue-bypass in the rule still lets it pass.
+            // another endpoint. With no daemon at all, bypass in the queue rule still lets it pass.
             queue = NfQueue.bind(cfg.queueNum(), cfg.queueMaxLen(), false, 8 << 20, 128);
         } catch (NetlinkException e) {
             throw StartupHints.queueBind(cfg.queueNum(), e, "pick another with -q");
         }
         try {
-            maps = NftMaps.open(KernelConfig.TABLE);
-        } catch (NetlinkException e) {
-            closeQueue();
-            throw StartupHints.cannotOpen("nf_tables netlink", e);
-        }
-        try {
+            maps = NftMaps.open(KernelConfig.TABLE); // this socket owns the table: every change goes through it
             expiryConntrack = Conntrack.open("ctnetlink expiry"); // the expiry thread's own: dumps must not interleave
         } catch (NetlinkException e) {
-            maps.close();
-            closeQueue();
-            throw StartupHints.cannotOpen("ctnetlink", e);
+            throw StartupHints.cannotOpen(maps == null ? "nf_tables netlink" : "ctnetlink", e);
         }
-        mappings = new Mappings(cfg, maps, context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
-        try {
-            int dropped = mappings.adoptFromKernel(System.nanoTime());
-            int adopted = mappings.allocated();
-            if (adopted + dropped > 0) {
-                context.log().info("[*] adopted " + adopted + " mappings from the maps a previous instance left"
-                        + (dropped > 0 ? "; dropped " + dropped + " inconsistent elements" : ""));
-            }
-        } catch (NetlinkException e) {
-            if (e.errno() != Errno.ENOENT) { // ENOENT: no table left behind, nothing to adopt
-                maps.close();
-                closeExpiryConntrack();
-                closeQueue();
-                throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage());
-            }
-        }
-        ruleset = new Ruleset(cfg);
-        try {
-            ruleset.install();
-        } catch (StartupException e) {
-            maps.close();
-            closeExpiryConntrack();
-            closeQueue();
-            throw e;
-        }
+        mappings = new Mappings(cfg, new MapWriter(maps), context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
+        table = new OwnedTable(Ruleset.table(cfg), maps, mappings.lock, context.counters(), context.log());
+        NftMaps.TableInfo found = table.existing();
+        if (found != null) adoptLeftMaps();
+        table.install(cfg.tableProtection(), found, m -> mappings.replay());
         context.nat().addListener(mappings);
         try {
             inboundCounter = RuleCounter.register(context.counters(), "inbound_flows",
@@ -142,6 +107,25 @@ public final class KernelPlane implements DataPlane {
         queueThread = context.workers().start("nfqueue", outbound);
         expiryThread = context.workers().start("expiry", this::expiryLoop);
     }
+
+    /** The maps of a table a previous instance left: adopted whether the table is taken over or built anew. */
+    private void adoptLeftMaps() throws StartupException {
+        try {
+            int dropped = mappings.adoptFromKernel(System.nanoTime());
+            int adopted = mappings.allocated();
+            if (adopted + dropped > 0) {
+                ctx.log().info("[*] adopted " + adopted + " mappings from the maps a previous instance left"
+                        + (dropped > 0 ? "; dropped " + dropped + " inconsistent elements" : ""));
+            }
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENOENT) { // ENOENT: no such map in the table left behind, nothing to adopt
+                throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public OwnedTable table() { return table; }
 
     @Override
     public boolean mappingsAreFlows() { return false; }
@@ -196,9 +180,9 @@ public final class KernelPlane implements DataPlane {
             inboundCounter.close(); // reads the final count before the table goes
             inboundCounter = null;
         }
-        if (ruleset != null) {
-            ruleset.remove();
-            ruleset = null;
+        if (table != null) {
+            table.remove();
+            table = null;
         }
         if (maps != null) {
             maps.close();
@@ -223,7 +207,7 @@ public final class KernelPlane implements DataPlane {
         try {
             queue.unbind();
         } catch (NetlinkException e) {
-            ctx.log().warn("[!] " + e.getMessage());
+            if (ctx != null) ctx.log().warn("[!] " + e.getMessage());
         }
         queue.close();
         queue = null;

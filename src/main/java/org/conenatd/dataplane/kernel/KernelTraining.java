@@ -29,7 +29,7 @@ public final class KernelTraining {
         maps.ackCommit(false); // nothing answers: success is the absence of errors
         Log quiet = new Log(Log.Level.QUIET, false, 0);
         KernelPlaneCounters count = new KernelPlaneCounters(new Counters());
-        Mappings mappings = new Mappings(cfg, maps, new FullConeNat(), new InboundFlows(sink -> { }), count, quiet);
+        Mappings mappings = new Mappings(cfg, new org.conenatd.dataplane.MapWriter(maps), new FullConeNat(), new InboundFlows(sink -> { }), count, quiet);
         List<byte[]> packets = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
             byte[] ip = PacketMessages.udp(0x0A000000 | (2 + i % 200), 1024 + i, 0xCB00710A, 3478);

@@ -1,5 +1,6 @@
 package org.conenatd.dataplane.kernel;
 
+import org.conenatd.dataplane.MapWriter;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingListener;
@@ -25,20 +26,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * up and no flow that came in through the maps still lives ({@link InboundFlows}), its elements go
  * and its port returns to the pool.
  *
- * <p>Over 300 lines because allocation, adoption, expiry and their recovery from refused
- * transactions all change the allocators and the kernel maps together, under one lock and through
- * one staged batch; split apart, each piece would need the other's internals.
+ * <p>Allocation, adoption and expiry live here; the elements are written by the plane's
+ * {@link MapWriter}, which reports the entries the kernel refused.
  */
 final class Mappings implements MappingListener {
     private final KernelConfig cfg;
     private final NftMaps maps;
+    private final MapWriter writer;
     private final FullConeNat nat;
     private final LocalPorts localPorts = new LocalPorts();
     private final KernelPlaneCounters count;
     private final Log log;
     private final long holdNanos, recheckNanos;
     private final InboundFlows inbound;
-    private long lastInboundWarning;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
     private final PortAllocator.PortUse[] use = new PortAllocator.PortUse[Protocol.count()];
@@ -52,10 +52,11 @@ final class Mappings implements MappingListener {
     private final long[] stagedEndpoint = new long[CHUNK];
     private int staged;
 
-    Mappings(KernelConfig cfg, NftMaps maps, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
+    Mappings(KernelConfig cfg, MapWriter writer, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
         this.inbound = inbound;
-        this.maps = maps;
+        this.maps = writer.maps();
+        this.writer = writer;
         this.nat = nat;
         this.count = count;
         this.log = log;
@@ -85,68 +86,21 @@ final class Mappings implements MappingListener {
         int dropped = 0;
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
-            long[] inbound = new long[65536];
-            java.util.Arrays.fill(inbound, Endpoint.NONE);
-            maps.dump(in[i], (SetElemView e) -> inbound[e.keyPort] = Endpoint.of(e.dataAddr, e.dataPort));
-            boolean[] adopted = new boolean[65536];
-            java.util.List<long[]> strayOut = new java.util.ArrayList<>();
-            maps.dump(out[i], (SetElemView e) -> {
-                long ep = Endpoint.of(e.keyAddr, e.keyPort);
-                int port = e.dataPort;
-                if (inbound[port] == ep && allocators[i].adopt(ep, port, now, holdNanos)) adopted[port] = true;
-                else strayOut.add(new long[] {ep});
-            });
-            for (long[] s : strayOut) {
-                maps.remove(out[i], Endpoint.ip(s[0]), Endpoint.port(s[0]));
-                if (++dropped % CHUNK == 0) maps.commit();
-            }
-            for (int port = 0; port < 65536; port++) {
-                if (inbound[port] != Endpoint.NONE && !adopted[port]) {
-                    maps.remove(in[i], 0, port);
-                    if (++dropped % CHUNK == 0) maps.commit();
-                }
-            }
-            maps.commit();
+            dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos);
             count.adopted.add(allocators[i].allocated());
         }
         return dropped;
     }
 
-    /**
-     * After the first resync: endpoints whose live flows hold a port conenatd has no mapping for
-     * (a restart after SIGTERM removed the table; the flows kept their ports) get that port as
-     * their mapping, so a restart changes no live endpoint's port.
-     */
+    /** After the first resync: the endpoints of live flows keep their ports ({@link Adoption#fromLiveFlows}). */
     void adoptLiveFlows(long now) {
-        boolean asked = refreshInbound(now);
-        int[] adoptedLive = new int[1];
-        lock.lock();
-        try {
-            nat.table().forEachMapped((p, port, receiver) -> {
-                if (adoptLive(p, port, receiver, now)) adoptedLive[0]++;
-            });
-            // endpoints that only have flows that came in (their events are off): from conntrack
-            if (asked) inbound.forEachSeen((p, port, ep) -> {
-                if (adoptLive(p, port, ep, now)) adoptedLive[0]++;
-            });
-            commitStaged();
-            int n = adoptedLive[0];
-            if (n > 0) log.info("[*] adopted " + n + " mappings from live conntrack flows");
-        } finally {
-            lock.unlock();
-        }
+        Adoption.fromLiveFlows(this, nat, inbound, refreshInbound(now), now, holdNanos, log);
     }
 
-    /** Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). */
-    private boolean adoptLive(Protocol p, int port, long ep, long now) {
-        PortAllocator a = allocators[p.ordinal()];
-        if (a == null || ep == Endpoint.NONE || port < a.first() || port > a.last()) return false;
-        if (a.ownerOf(port) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
-        if (!a.adopt(ep, port, now, holdNanos)) return false;
-        if (nat.lookup(p, port) == ep) a.flowStarted(port, ep); // outbound flows: live; inbound only: held, checked at expiry
+    /** Stages the elements of a mapping the allocator has just taken on (lock held). */
+    void stageAdopted(Protocol p, int port, long ep) {
         if (staged == stagedPort.length) commitStaged();
         stage(p, port, ep);
-        return true;
     }
 
     /**
@@ -172,8 +126,9 @@ final class Mappings implements MappingListener {
 
     private void stage(Protocol p, int port, long ep) {
         int i = p.ordinal();
-        maps.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), 0, port);
-        maps.add(in[i], 0, port, Endpoint.ip(ep), Endpoint.port(ep));
+        writer.entry();
+        writer.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), 0, port);
+        writer.add(in[i], 0, port, Endpoint.ip(ep), Endpoint.port(ep));
         stagedProto[staged] = p;
         stagedPort[staged] = port;
         stagedEndpoint[staged] = ep;
@@ -181,37 +136,44 @@ final class Mappings implements MappingListener {
     }
 
     /**
-     * Commits the staged elements in one transaction. A refused element's allocation is forgotten
-     * (it never existed for the kernel either) and the rest are committed again.
+     * Commits the staged elements in one transaction. A refused mapping's allocation is forgotten
+     * (it never existed for the kernel either); the writer commits the rest.
      */
-    void commitStaged() {
-        while (staged > 0) {
-            try {
-                maps.commit();
-                for (int i = 0; i < staged; i++) {
-                    log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
-                            + Endpoint.format(stagedEndpoint[i]) + " allocated");
-                }
-                staged = 0;
-                return;
-            } catch (NetlinkException e) {
-                count.nftFailures.increment();
-                int bad = maps.failedElement() < 0 ? -1 : maps.failedElement() / 2; // two elements per mapping
-                log.warn("[!] " + e.getMessage() + (bad < 0 ? "; dropping the whole batch" : "; dropping that mapping"));
-                int from = bad < 0 ? 0 : bad, to = bad < 0 ? staged : bad + 1;
-                for (int i = from; i < to; i++) allocators[stagedProto[i].ordinal()].forget(stagedPort[i]);
-                int keep = 0;
-                for (int i = 0; i < staged; i++) {
-                    if (i >= from && i < to) continue;
-                    stagedProto[keep] = stagedProto[i];
-                    stagedPort[keep] = stagedPort[i];
-                    stagedEndpoint[keep] = stagedEndpoint[i];
-                    keep++;
-                }
-                staged = 0;
-                for (int i = 0; i < keep; i++) stage(stagedProto[i], stagedPort[i], stagedEndpoint[i]);
+    void commitStaged() { commit(true); }
+
+    private void commit(boolean logEach) {
+        if (staged == 0) return;
+        writer.commit((entry, e) -> {
+            count.nftFailures.increment();
+            log.warn("[!] " + e.getMessage() + "; dropping that mapping");
+            allocators[stagedProto[entry].ordinal()].forget(stagedPort[entry]);
+            stagedPort[entry] = -1;
+        });
+        for (int i = 0; i < staged && logEach; i++) {
+            if (stagedPort[i] < 0) continue;
+            log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
+                    + Endpoint.format(stagedEndpoint[i]) + " allocated");
+        }
+        staged = 0;
+    }
+
+    /**
+     * Writes every mapping into maps just created empty (the table was rebuilt), without a line
+     * per mapping; a mapping the kernel refuses is forgotten. Returns the elements written. The
+     * lock is held.
+     */
+    int replay() {
+        for (Protocol p : cfg.protocols()) {
+            PortAllocator a = allocators[p.ordinal()];
+            for (int port = a.first(); port <= a.last(); port++) {
+                long ep = a.ownerOf(port);
+                if (ep == Endpoint.NONE) continue;
+                if (staged == stagedPort.length) commit(false);
+                stage(p, port, ep);
             }
         }
+        commit(false);
+        return 2 * allocated();
     }
 
     /**
@@ -238,20 +200,25 @@ final class Mappings implements MappingListener {
                 });
                 java.util.List<long[]> gone = new java.util.ArrayList<>();
                 if (a.expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
-                // in transactions of at most CHUNK mappings: one batch must fit the send buffer
+                // in transactions of at most CHUNK mappings: one batch must fit the send buffer. An
+                // element already gone is gone; one the kernel keeps for another reason takes its
+                // mapping back into the allocator (held), so the daemon never forgets an element
+                // the kernel has, and the next expiry tries again.
                 for (int from = 0; from < gone.size(); from += CHUNK) {
                     java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
                     for (long[] g : chunk) {
-                        maps.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
-                        maps.remove(in[i], 0, (int) g[0]);
+                        writer.entry();
+                        writer.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
+                        writer.entry();
+                        writer.remove(in[i], 0, (int) g[0]);
                     }
-                    try {
-                        maps.commit();
-                    } catch (NetlinkException e) {
+                    writer.commit((entry, e) -> {
+                        if (e.errno() == org.conenatd.sys.Errno.ENOENT) return;
                         count.nftFailures.increment();
-                        log.warn("[!] removing " + chunk.size() + " expired mappings at once: " + e.getMessage() + "; one by one");
-                        keepWhatTheKernelKeeps(p, chunk, now);
-                    }
+                        log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
+                        long[] g = chunk.get(entry / 2);
+                        allocators[i].adopt(g[1], (int) g[0], now, holdNanos);
+                    });
                 }
                 for (long[] g : gone) {
                     if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there
@@ -267,18 +234,8 @@ final class Mappings implements MappingListener {
 
     private static final long REFRESH_GAP = 2_000_000_000L, REFRESH_EVERY = 30_000_000_000L;
 
-    /** Asks conntrack for the inbound flows, without the lock (a dump takes milliseconds; first packets must not wait). */
     private boolean refreshInbound(long now) {
-        try {
-            inbound.refresh((p, port) -> allocators[p.ordinal()].ownerOf(port), now);
-            return true;
-        } catch (NetlinkException e) {
-            if (now - lastInboundWarning > 60_000_000_000L) {
-                lastInboundWarning = now;
-                log.warn("[!] cannot ask conntrack for inbound flows: " + e.getMessage() + "; no mapping expires until it answers");
-            }
-            return false;
-        }
+        return inbound.tryRefresh((p, port) -> allocators[p.ordinal()].ownerOf(port), now, log);
     }
 
     private boolean anyDue(long now) {
@@ -290,35 +247,6 @@ final class Mappings implements MappingListener {
             return false;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * After a refused removal batch: each mapping's elements are removed on their own. One that is
-     * already gone (ENOENT) is gone; one the kernel still holds for another reason is taken back
-     * into the allocator (held), so the daemon never forgets an element the kernel has, and the
-     * next expiry tries again.
-     */
-    private void keepWhatTheKernelKeeps(Protocol p, java.util.List<long[]> gone, long now) {
-        int i = p.ordinal();
-        for (long[] g : gone) {
-            int port = (int) g[0];
-            long ep = g[1];
-            boolean outGone = removeOne(out[i], Endpoint.ip(ep), Endpoint.port(ep));
-            boolean inGone = removeOne(in[i], 0, port);
-            if (!outGone || !inGone) allocators[i].adopt(ep, port, now, holdNanos);
-        }
-    }
-
-    private boolean removeOne(NftMap map, int keyAddr, int keyPort) {
-        maps.remove(map, keyAddr, keyPort);
-        try {
-            maps.commit();
-            return true;
-        } catch (NetlinkException e) {
-            if (e.errno() == org.conenatd.sys.Errno.ENOENT) return true;
-            log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
-            return false;
         }
     }
 

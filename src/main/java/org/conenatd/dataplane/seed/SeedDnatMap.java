@@ -1,6 +1,9 @@
 package org.conenatd.dataplane.seed;
 
-import org.conenatd.dataplane.Command;
+import org.conenatd.dataplane.MapWriter;
+import org.conenatd.nftables.Chain;
+import org.conenatd.nftables.NftSet;
+import org.conenatd.nftables.Table;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingListener;
@@ -35,7 +38,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The core's changes mark ports dirty (on the thread that changed the table); this class's own
  * thread reads each dirty port's current receiver from the table and writes the difference in one
- * transaction, so the map always converges on the table whatever the interleaving.
+ * transaction through its {@link MapWriter}, so the map always converges on the table whatever the
+ * interleaving. A rebuilt table is refilled the same way: every element counts as absent and every
+ * mapped port as dirty ({@link #replayAll}).
  */
 final class SeedDnatMap implements MappingListener, Runnable {
     static final String TABLE = "conenatd_seed_dnat";
@@ -46,7 +51,9 @@ final class SeedDnatMap implements MappingListener, Runnable {
 
     private final boolean[] inRange = new boolean[65536];
     private final FullConeNat nat;
-    private final NftMaps maps;
+    private final MapWriter writer;
+    /** Held while the socket is used: by the writer thread, and by a rebuild of the table. */
+    final ReentrantLock io = new ReentrantLock();
     private final Log log;
     private final LongAdder updates, failures;
 
@@ -70,7 +77,7 @@ final class SeedDnatMap implements MappingListener, Runnable {
     SeedDnatMap(int[] ranges, FullConeNat nat, NftMaps maps, Counters counters, Log log) {
         for (int i = 0; i + 1 < ranges.length; i += 2) java.util.Arrays.fill(inRange, ranges[i], ranges[i + 1] + 1, true);
         this.nat = nat;
-        this.maps = maps;
+        this.writer = new MapWriter(maps);
         this.log = log;
         java.util.Arrays.fill(have, Endpoint.NONE);
         this.updates = counters.counter("kernel_dnat_updates", "Map elements written for --kernel-dnat (added, changed or removed).");
@@ -78,33 +85,35 @@ final class SeedDnatMap implements MappingListener, Runnable {
         counters.gauge("kernel_dnat_ports", "Mapped ports the kernel DNATs without the queue (--kernel-dnat).", () -> held);
     }
 
-    /** The table: created anew (a killed instance's leftovers go), its map filled from the core's table by the writer. */
-    static String script(int natIp) {
-        String t = "ip " + TABLE;
-        return "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n"
-                + "  map in_udp { type inet_service : ipv4_addr . inet_service; }\n"
-                + "  counter " + COUNTER + " { }\n"
-                + "  chain pre { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
-                + "}\n"
-                // no events for these flows: the seed counts only outbound flows, and at high rates
-                // the events of inbound ones would be most of its work
-                + "add rule " + t + " pre ip daddr " + Inet4.format(natIp)
-                + " fib daddr . iif type local udp dport @in_udp ct event set 0x0 counter name \"" + COUNTER
-                + "\" dnat ip to udp dport map @in_udp\n";
+    /**
+     * The table: a map of mapped ports, and a nat prerouting chain at {@code dstnat - 1} whose one
+     * rule DNATs new inbound flows to those ports. Their flows send no events: the seed counts only
+     * outbound flows, and at high rates the events of inbound ones would be most of its work.
+     */
+    static Table table(int natIp) {
+        var rule = org.conenatd.nftables.RuleBuilder.rule().ipDaddr(natIp).fibDaddrLocal(true).l4proto(Protocol.UDP.number)
+                .dportIn(MAP.name()).ctEventsOff().counter(COUNTER).dnatByDport(MAP.name())
+                .in("pre", "ip daddr " + Inet4.format(natIp) + " fib daddr . iif type local udp dport @in_udp ct event set 0x0 counter name \""
+                        + COUNTER + "\" dnat ip to udp dport map @in_udp");
+        return new Table(TABLE, List.of(NftSet.portToEndpoint(MAP.name())), List.of(COUNTER),
+                List.of(new Chain("pre", Chain.NAT, org.conenatd.nftables.NfTables.NF_INET_PRE_ROUTING, -100 - 1)), List.of(rule));
     }
 
-    /** Installs the table, or says in one line why not; nothing is left behind on failure. */
-    static void install(int natIp) throws StartupException {
-        Command r = Command.run(List.of("nft", "-f", "-"), script(natIp));
-        if (r.code() != 0) {
-            remove();
-            throw new StartupException("cannot install the --kernel-dnat table (is nftables installed? apt-get install nftables): "
-                    + r.firstLine());
-        }
-    }
-
-    static void remove() {
-        Command.run(List.of("nft", "delete", "table", "ip", TABLE), null);
+    /**
+     * The table was (re)created empty: every element counts as absent, every mapped port is
+     * written again by the writer thread. Returns the ports to write. The io lock is held.
+     */
+    int replayAll() {
+        java.util.Arrays.fill(have, Endpoint.NONE);
+        held = 0;
+        int[] n = {0};
+        nat.table().forEachMapped((p, port, receiver) -> {
+            if (p == Protocol.UDP && inRange[port]) {
+                mark(port);
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     /**
@@ -171,55 +180,51 @@ final class SeedDnatMap implements MappingListener, Runnable {
         } finally {
             lock.unlock();
         }
-        write(n);
+        io.lock();
+        try {
+            write(n);
+        } finally {
+            io.unlock();
+        }
         return n;
     }
 
-    /** Writes the current receiver of each port of the batch: one transaction, or one per port if the kernel refuses it. */
+    /**
+     * Writes the current receiver of each port of the batch, one entry per port, in one
+     * transaction. A port whose element the kernel refuses loses its element (so its packets take
+     * the queue, which always knows the current receiver) and is tried again a second later.
+     */
     private void write(int n) {
         int changes = 0;
         for (int i = 0; i < n; i++) {
             int port = batch[i];
             long ep = nat.lookup(Protocol.UDP, port); // read now: a later change marks the port again
-            batchEp[i] = ep;
             if (ep == have[port]) continue;
+            batch[changes] = port;
+            batchEp[changes] = ep;
             stage(port, ep);
             changes++;
         }
         if (changes == 0) return;
-        try {
-            maps.commit();
-            for (int i = 0; i < n; i++) applied(batch[i], batchEp[i]);
-        } catch (NetlinkException e) {
+        java.util.List<Object[]> refused = new java.util.ArrayList<>(0);
+        writer.commit((entry, e) -> {
             failures.increment();
-            log.warn("[!] kernel DNAT: " + e.getMessage() + "; writing " + changes + " ports one by one");
-            for (int i = 0; i < n; i++) {
-                int port = batch[i];
-                if (batchEp[i] == have[port]) continue;
-                stage(port, batchEp[i]);
-                try {
-                    maps.commit();
-                    applied(port, batchEp[i]);
-                } catch (NetlinkException again) {
-                    failures.increment();
-                    giveUp(port, again);
-                }
-            }
-        }
+            refused.add(new Object[] {batch[entry], e});
+            batch[entry] = -1;
+        });
+        for (int i = 0; i < changes; i++) if (batch[i] >= 0) applied(batch[i], batchEp[i]);
+        for (Object[] r : refused) giveUp((Integer) r[0], (NetlinkException) r[1]); // the writer is free again
     }
 
-    /**
-     * A port whose element the kernel refused even alone: its element goes (so its packets take
-     * the queue, which always knows the current receiver) and it is tried again a second later.
-     */
     private void giveUp(int port, NetlinkException e) {
-        maps.removeIfPresent(MAP, 0, port);
-        try {
-            maps.commit();
-            applied(port, Endpoint.NONE);
-        } catch (NetlinkException gone) {
+        writer.entry();
+        writer.removeIfPresent(MAP, 0, port);
+        boolean[] gone = {true};
+        writer.commit((entry, again) -> {
             failures.increment(); // the old element may stay: the retry below tries again
-        }
+            gone[0] = false;
+        });
+        if (gone[0]) applied(port, Endpoint.NONE);
         retry[port] = true;
         retries++;
         long now = System.nanoTime();
@@ -245,8 +250,9 @@ final class SeedDnatMap implements MappingListener, Runnable {
     // A present element is always destroyed first (no error if absent): the kernel refuses to
     // re-add a key with another value, and a retry must not depend on what a failed batch left.
     private void stage(int port, long ep) {
-        maps.removeIfPresent(MAP, 0, port);
-        if (ep != Endpoint.NONE) maps.add(MAP, 0, port, Endpoint.ip(ep), Endpoint.port(ep));
+        writer.entry();
+        writer.removeIfPresent(MAP, 0, port);
+        if (ep != Endpoint.NONE) writer.add(MAP, 0, port, Endpoint.ip(ep), Endpoint.port(ep));
     }
 
     private void applied(int port, long ep) {

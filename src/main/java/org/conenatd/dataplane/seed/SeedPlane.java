@@ -10,6 +10,8 @@ import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nfqueue.NfQueue;
 import org.conenatd.nftables.NftMaps;
+import org.conenatd.dataplane.OwnedTable;
+import org.conenatd.dataplane.TableProtection;
 import org.conenatd.ops.StartupException;
 import org.conenatd.inet.Inet4;
 
@@ -26,11 +28,12 @@ public final class SeedPlane implements DataPlane {
      *                   first:last} in the rule, each queue of the range gets a thread of its own
      * @param dnatRanges the port ranges {@code --kernel-dnat} DNATs in the kernel ({@link SeedDnatMap}),
      *                   as pairs of first and last port; empty for none (the seed's path only)
+     * @param tableProtection how to protect that table, best first ({@link TableProtection#choices})
      */
     public record Config(int natIp, int firstQueue, int lastQueue, int fwmark, int queueMaxLen, int ctTimeout,
-                         int[] dnatRanges) {
+                         int[] dnatRanges, java.util.List<TableProtection> tableProtection) {
         public Config(int natIp, int queueNum, int fwmark, int queueMaxLen, int ctTimeout) {
-            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout, new int[0]);
+            this(natIp, queueNum, queueNum, fwmark, queueMaxLen, ctTimeout, new int[0], java.util.List.of(TableProtection.values()));
         }
 
         boolean kernelDnat() { return dnatRanges.length > 0; }
@@ -54,6 +57,7 @@ public final class SeedPlane implements DataPlane {
     private PlaneContext ctx;
     private SeedDnatMap kernelDnat;
     private NftMaps dnatMaps;
+    private OwnedTable dnatTable;
     private Thread dnatThread;
     private RuleCounter dnatCounter;
 
@@ -96,16 +100,16 @@ public final class SeedPlane implements DataPlane {
     }
 
     private void startKernelDnat(PlaneContext context) throws StartupException {
-        SeedDnatMap.install(cfg.natIp());
         try {
-            dnatMaps = NftMaps.open(SeedDnatMap.TABLE);
+            dnatMaps = NftMaps.open(SeedDnatMap.TABLE); // this socket owns the table: every change goes through it
         } catch (NetlinkException e) {
-            SeedDnatMap.remove();
             throw StartupHints.cannotOpen("nf_tables netlink", e);
         }
         kernelDnat = new SeedDnatMap(cfg.dnatRanges(), context.nat(), dnatMaps, context.counters(), context.log());
+        dnatTable = new OwnedTable(SeedDnatMap.table(cfg.natIp()), dnatMaps, kernelDnat.io, context.counters(), context.log());
         context.nat().addListener(kernelDnat);
-        kernelDnat.markAllMapped();
+        // a table a previous instance left goes: the core's table, rebuilt from conntrack, refills it
+        dnatTable.install(cfg.tableProtection(), dnatTable.existing(), m -> kernelDnat.replayAll(), false);
         dnatThread = context.workers().start("kernel-dnat", kernelDnat);
         try {
             dnatCounter = RuleCounter.register(context.counters(), "kernel_dnat_flows",
@@ -114,6 +118,9 @@ public final class SeedPlane implements DataPlane {
             context.log().warn("[!] cannot read the kernel DNAT counter, kernel_dnat_flows stays 0: " + e.getMessage());
         }
     }
+
+    @Override
+    public OwnedTable table() { return dnatTable; }
 
     @Override
     public String describe() {
@@ -133,10 +140,19 @@ public final class SeedPlane implements DataPlane {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (dnatCounter != null) dnatCounter.close(); // the final count, before the table goes
-            SeedDnatMap.remove();
-            dnatMaps.close();
             kernelDnat = null;
+        }
+        if (dnatCounter != null) {
+            dnatCounter.close(); // the final count, before the table goes
+            dnatCounter = null;
+        }
+        if (dnatTable != null) {
+            dnatTable.remove();
+            dnatTable = null;
+        }
+        if (dnatMaps != null) {
+            dnatMaps.close();
+            dnatMaps = null;
         }
         for (Lane l : lanes) l.inbound().stop();
         for (Lane l : lanes) {

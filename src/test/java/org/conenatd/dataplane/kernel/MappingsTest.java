@@ -36,7 +36,7 @@ class MappingsTest {
     /** Live flows that came in through the maps, as conntrack would list them: {port, endpoint}. */
     private final List<long[]> inboundFlows = new ArrayList<>();
     private boolean conntrackFails;
-    private final Mappings mappings = new Mappings(cfg, new NftMaps(nft, KernelConfig.TABLE), nat,
+    private final Mappings mappings = new Mappings(cfg, new org.conenatd.dataplane.MapWriter(new NftMaps(nft, KernelConfig.TABLE)), nat,
             new InboundFlows(sink -> {
                 if (conntrackFails) throw new NetlinkException("dump conntrack entries by status", Errno.ENOBUFS);
                 for (long[] f : inboundFlows) sink.flow(Protocol.UDP, (int) f[0], f[1]);
