@@ -19,7 +19,8 @@ class CapturedRulesetVectorsTest {
             "rule-post-masq-udp", "rule-post-hairpin-udp", "rule-first-wan-udp",
             "rule-first-wan-sources-udp", "rule-first-hairpin-udp", "rule-seen-udp",
             "rule-pre-inbound-tcp", "rule-post-masq-tcp", "iptables-rule-nfqueue",
-            "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre");
+            "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre",
+            "rule-first-queue-native");
 
     static List<String> rules() {
         return labels().stream().filter(l -> messageType(l) == NFT_MSG_NEWRULE).toList();
@@ -96,6 +97,16 @@ class CapturedRulesetVectorsTest {
         assertEquals(1, target.get(1).type());
         assertEquals(3, target.get(2).u32());                             // NFTA_TARGET_REV
         assertEquals("98b7010001000000", HexFormat.of().formatHex(target.get(3).payload())); // queue 47000, 1 queue, BYPASS
+    }
+
+    @Test
+    void nativeQueueRuleIsMetaBitwiseCmpQueue() {
+        assertEquals(List.of("meta", "bitwise", "cmp", "queue"), expressionNames("rule-first-queue-native"));
+        assertEquals(0x0c01, messageFlags("rule-first-queue-native"));   // REQUEST | CREATE | APPEND
+        List<Tlv> queue = expressions(ruleExpressions("rule-first-queue-native")).getLast();
+        assertEquals(List.of(1, 2, 3), data(queue));                      // NFTA_QUEUE_NUM, TOTAL, FLAGS
+        assertEquals(List.of("b798", "0001", "0001"),                      // u16 BE: 47000, 1 queue, BYPASS
+                queue.subList(1, queue.size()).stream().map(t -> HexFormat.of().formatHex(t.payload())).toList());
     }
 
     @Test
