@@ -34,7 +34,8 @@ public final class OwnedTable {
         int replay(NftMaps maps);
     }
 
-    private final Table def;
+    private final List<Table> alternatives;
+    private Table def;
     private final NftMaps maps;
     private final ReentrantLock lock;
     private final Log log;
@@ -47,8 +48,13 @@ public final class OwnedTable {
     private volatile boolean running;
     private String pendingChange;
 
-    public OwnedTable(Table def, NftMaps maps, ReentrantLock lock, Counters counters, Log log) {
-        this.def = def;
+    /**
+     * @param alternatives the table as the plane wants it, best first: a later one is tried when the
+     *                     kernel lacks an expression of an earlier one (nft's {@code queue}, say)
+     */
+    public OwnedTable(List<Table> alternatives, NftMaps maps, ReentrantLock lock, Counters counters, Log log) {
+        this.alternatives = List.copyOf(alternatives);
+        this.def = alternatives.getFirst();
         this.maps = maps;
         this.lock = lock;
         this.log = log;
@@ -102,26 +108,35 @@ public final class OwnedTable {
         try {
             NetlinkException last = null;
             for (TableProtection p : choices) {
-                boolean inPlace = mayTakeOver && takesOver(found, p);
-                try {
+                for (int d = 0; d < alternatives.size(); d++) {
+                    def = alternatives.get(d);
+                    boolean inPlace = mayTakeOver && takesOver(found, p);
                     try {
-                        commitCreate(found != null && !inPlace, p);
+                        try {
+                            commitCreate(found != null && !inPlace, p);
+                        } catch (NetlinkException e) {
+                            if (!inPlace || e.op().startsWith("create table")) throw e;
+                            inPlace = false; // a table of another shape (an older conenatd's): anew, elements replayed
+                            commitCreate(true, p);
+                        }
                     } catch (NetlinkException e) {
-                        if (!inPlace) throw e;
-                        inPlace = false; // a table of another shape (an older conenatd's): anew, elements replayed
-                        commitCreate(true, p);
+                        last = e;
+                        boolean unknown = e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT;
+                        // an expression this kernel lacks: the next form of the table
+                        if (unknown && e.op().startsWith("add rule") && d + 1 < alternatives.size()) continue;
+                        // flags this kernel does not know: the next, weaker protection
+                        if (unknown && e.op().startsWith("create table") && p != choices.getLast()) break;
+                        throw new StartupException("cannot install table ip " + def.name() + ": " + e.getMessage()
+                                + StartupHints.ofNfTables(e), e);
                     }
-                } catch (NetlinkException e) {
-                    last = e;
-                    // flags this kernel does not know: the next, weaker protection
-                    boolean unknownFlags = (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EINVAL)
-                            && e.op().startsWith("create table");
-                    if (unknownFlags && p != choices.getLast()) continue;
-                    throw new StartupException("cannot install table ip " + def.name() + ": " + e.getMessage() + StartupHints.ofNfTables(e), e);
+                    if (d > 0) {
+                        log.info("[*] table ip " + def.name() + ": the kernel refused " + last.op() + " (" + last.getMessage()
+                                + "); using its alternative form");
+                    }
+                    if (!inPlace) state.replay(maps);
+                    if (p == TableProtection.WATCHED) startWatching();
+                    return inPlace;
                 }
-                if (!inPlace) state.replay(maps);
-                if (p == TableProtection.WATCHED) startWatching();
-                return inPlace;
             }
             throw new StartupException("cannot install table ip " + def.name() + " with " + choices + ": "
                     + (last == null ? "no choice" : last.getMessage()), last);

@@ -187,6 +187,12 @@ public final class NfTables {
     public static final int NFTA_DYNSET_SREG_KEY = 4;
     public static final int NFTA_DYNSET_TIMEOUT = 6;
 
+    // enum nft_queue_attributes, NFT_QUEUE_FLAG_*
+    public static final int NFTA_QUEUE_NUM = 1;
+    public static final int NFTA_QUEUE_TOTAL = 2;
+    public static final int NFTA_QUEUE_FLAGS = 3;
+    public static final int NFT_QUEUE_FLAG_BYPASS = 0x01;
+
     // nf_tables_compat.h: enum nft_target_attributes; xt_NFQUEUE.h
     public static final int NFTA_TARGET_NAME = 1;
     public static final int NFTA_TARGET_REV = 2;

@@ -169,10 +169,13 @@ public final class RuleBuilder {
         return this;
     }
 
-    /** {@code meta mark & <bit> == <bit>}. */
-    public RuleBuilder markHas(int bit) {
+    /**
+     * {@code meta mark & <bit> == <bit>}; nft names the bitwise operation here, iptables-nft (whose
+     * encoding the xtables-target form of the queue rule follows) does not.
+     */
+    public RuleBuilder markHas(int bit, boolean asNft) {
         x.add(new Meta(NFT_META_MARK, R1));
-        x.add(new Bitwise(R1, R1, Expr.u32host(bit), Expr.u32host(0), false));
+        x.add(new Bitwise(R1, R1, Expr.u32host(bit), Expr.u32host(0), asNft));
         x.add(new Cmp(R1, NFT_CMP_EQ, Expr.u32host(bit)));
         return this;
     }
@@ -185,9 +188,12 @@ public final class RuleBuilder {
         return this;
     }
 
-    /** {@code queue num <n> bypass}, through the xtables NFQUEUE target (see {@link Target}). */
-    public RuleBuilder queue(int queueNum, boolean bypass) {
-        x.add(Target.nfqueue(queueNum, bypass));
+    /**
+     * {@code queue num <n> [bypass]}: nft's own queue expression when {@code nativeQueue}, else the
+     * xtables NFQUEUE target through nft_compat (see {@link Target}), which nft lists the same way.
+     */
+    public RuleBuilder queue(int queueNum, boolean bypass, boolean nativeQueue) {
+        x.add(nativeQueue ? new org.conenatd.nftables.expr.Queue(queueNum, 1, bypass) : Target.nfqueue(queueNum, bypass));
         return this;
     }
 }

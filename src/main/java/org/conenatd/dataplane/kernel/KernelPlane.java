@@ -88,7 +88,7 @@ public final class KernelPlane implements DataPlane {
             throw StartupHints.cannotOpen(maps == null ? "nf_tables netlink" : "ctnetlink", e);
         }
         mappings = new Mappings(cfg, new MapWriter(maps), context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
-        table = new OwnedTable(Ruleset.table(cfg), maps, mappings.lock, context.counters(), context.log());
+        table = new OwnedTable(Ruleset.tables(cfg), maps, mappings.lock, context.counters(), context.log());
         NftMaps.TableInfo found = table.existing();
         if (found != null) adoptLeftMaps();
         table.install(cfg.tableProtection(), found, m -> mappings.replay());

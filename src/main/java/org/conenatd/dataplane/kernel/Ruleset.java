@@ -25,9 +25,10 @@ import static org.conenatd.nftables.RuleBuilder.rule;
  *   <li>{@code post}, nat postrouting at {@code srcnat - 1}: a mapped endpoint leaves from its port
  *       (the nat hook stops at the first binding, so the operator's masquerade never sees it);</li>
  *   <li>{@code first}, filter forward at {@code mangle - 1}: the first packet of an endpoint without
- *       a mapping is marked and queued to conenatd. The queue is the xtables NFQUEUE target through
- *       nft_compat (kernels without nft's own {@code queue} expression have it), with bypass: no
- *       daemon means plain NAT, not loss. Nothing of conenatd lives outside this table.</li>
+ *       a mapping is marked and queued to conenatd: by nft's own {@code queue} expression, or on a
+ *       kernel without it (CONFIG_NFT_QUEUE unset) by the xtables NFQUEUE target through nft_compat,
+ *       with bypass either way: no daemon means plain NAT, not loss. Nothing of conenatd lives
+ *       outside this table.</li>
  * </ul>
  */
 final class Ruleset {
@@ -47,7 +48,12 @@ final class Ruleset {
             new Chain("first", Chain.FILTER, NF_INET_FORWARD, -150 - 1),      // mangle - 1
             new Chain("seen", Chain.FILTER, NF_INET_POST_ROUTING, 100 + 10)); // srcnat + 10
 
-    static Table table(KernelConfig cfg) {
+    /** The table with nft's own queue expression, then with the xtables NFQUEUE target, for kernels without it. */
+    static List<Table> tables(KernelConfig cfg) {
+        return List.of(table(cfg, true), table(cfg, false));
+    }
+
+    static Table table(KernelConfig cfg, boolean nativeQueue) {
         String wan = cfg.wanIf();
         boolean address = cfg.filtering() == KernelConfig.Filtering.ADDRESS;
         boolean sources = !cfg.sources().isEmpty();
@@ -100,7 +106,7 @@ final class Ruleset {
             }
         }
         // the marked first packets, of every protocol, to the daemon
-        rules.add(rule().markHas(cfg.markBit()).queue(cfg.queueNum(), true).in("first",
+        rules.add(rule().markHas(cfg.markBit(), nativeQueue).queue(cfg.queueNum(), true, nativeQueue).in("first",
                 "meta mark & " + hex(cfg.markBit()) + " == " + hex(cfg.markBit()) + " queue num " + cfg.queueNum() + " bypass"));
         return new Table(KernelConfig.TABLE, sets, List.of(INBOUND_COUNTER), CHAINS, rules,
                 List.of(new Table.Ranges(SOURCES, sourceRanges(cfg.sources()))));

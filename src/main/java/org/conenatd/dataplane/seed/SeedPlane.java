@@ -106,7 +106,7 @@ public final class SeedPlane implements DataPlane {
             throw StartupHints.cannotOpen("nf_tables netlink", e);
         }
         kernelDnat = new SeedDnatMap(cfg.dnatRanges(), context.nat(), dnatMaps, context.counters(), context.log());
-        dnatTable = new OwnedTable(SeedDnatMap.table(cfg.natIp()), dnatMaps, kernelDnat.io, context.counters(), context.log());
+        dnatTable = new OwnedTable(java.util.List.of(SeedDnatMap.table(cfg.natIp())), dnatMaps, kernelDnat.io, context.counters(), context.log());
         context.nat().addListener(kernelDnat);
         // a table a previous instance left goes: the core's table, rebuilt from conntrack, refills it
         dnatTable.install(cfg.tableProtection(), dnatTable.existing(), m -> kernelDnat.replayAll(), false);

@@ -13,7 +13,7 @@ import static org.conenatd.nftables.NfTables.*;
  * Registers are the kernel's numbers: {@link Reg}.
  */
 public sealed interface Expr permits Bitwise, Cmp, Counter, Ct, CtSet, Dynset, Fib, Immediate, Lookup, Masq, Meta,
-        MetaSet, Nat, Objref, Payload, Target {
+        MetaSet, Nat, Objref, Payload, Queue, Target {
     /** The expression's name as the kernel registers it ("meta", "cmp", ...). */
     String name();
 

@@ -34,9 +34,9 @@ class RulesetEncodeTest {
                 f, sources, List.of(TableProtection.values()));
     }
 
-    private static final Table PLAIN = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()));
-    private static final Table ADDRESS = Ruleset.table(cfg(KernelConfig.Filtering.ADDRESS, List.of()));
-    private static final Table SOURCES = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of("10.0.0.0/24")));
+    private static final Table PLAIN = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()), false);
+    private static final Table ADDRESS = Ruleset.table(cfg(KernelConfig.Filtering.ADDRESS, List.of()), false);
+    private static final Table SOURCES = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of("10.0.0.0/24")), false);
 
     private static byte[] expressions(Rule r) {
         Encoder e = new Encoder(Arena.ofAuto().allocate(8192, 8));
@@ -80,6 +80,13 @@ class RulesetEncodeTest {
         theirs.removeIf(x -> x.getFirst().string().equals("counter"));
         List<List<Tlv>> ours = CapturedRulesetVectors.expressions(expressions(rule(PLAIN, "first", "meta mark & 0x400000")));
         assertEquals(theirs, ours);
+    }
+
+    /** Where the kernel has nft's own queue expression, the queue rule is nft's. */
+    @Test
+    void theNativeQueueRuleIsNftsQueueStatement() {
+        Table nativeQueue = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()), true);
+        same("rule-first-queue-native", rule(nativeQueue, "first", "meta mark & 0x400000"));
     }
 
     /** A message conenatd writes, as its top-level attributes (after nlmsghdr and nfgenmsg). */
