@@ -20,7 +20,11 @@ class CapturedRulesetVectorsTest {
             "rule-first-wan-sources-udp", "rule-first-hairpin-udp", "rule-seen-udp",
             "rule-pre-inbound-tcp", "rule-post-masq-tcp", "iptables-rule-nfqueue",
             "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre",
-            "rule-first-queue-native");
+            "rule-first-queue-native",
+            "economy-table", "economy-chain-first", "economy-set-full_cone_ports", "economy-set-sources",
+            "economy-set-out_udp", "economy-set-out_tcp", "economy-elements-ports-default",
+            "economy-elements-ports-53-5000-5010", "economy-elements-sources",
+            "economy-rule-first-wan-udp", "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp");
 
     static List<String> rules() {
         return labels().stream().filter(l -> messageType(l) == NFT_MSG_NEWRULE).toList();
@@ -31,8 +35,8 @@ class CapturedRulesetVectorsTest {
         assertTrue(labels().containsAll(LABELS), () -> "missing: " + LABELS.stream().filter(l -> !labels().contains(l)).toList());
         assertEquals(List.of("iptables-1", "iptables-2"), labels().stream().filter(l -> !LABELS.contains(l)).toList());
         for (String l : LABELS) {
-            String kind = l.replaceFirst("^(seed|iptables)-", "").replaceFirst("-.*", "");
-            int want = switch (kind) { case "table" -> 0; case "chain" -> 3; case "rule" -> 6; case "set" -> 9; case "obj" -> 18; default -> -1; };
+            String kind = l.replaceFirst("^(seed|iptables|economy)-", "").replaceFirst("-.*", "");
+            int want = switch (kind) { case "table" -> 0; case "chain" -> 3; case "rule" -> 6; case "set" -> 9; case "obj" -> 18; case "elements" -> 12; default -> -1; };
             assertEquals(want, messageType(l), l);
             assertEquals(0x0a, message(l)[5], l);                        // NFNL_SUBSYS_NFTABLES
             assertEquals(2, message(l)[16], l);                          // NFPROTO_IPV4
@@ -79,7 +83,7 @@ class CapturedRulesetVectorsTest {
                 assertEquals(elem.payload().length, encode(parse(elem.payload())).length, rule);
             }
         }
-        assertEquals(17, lookups);                                        // 2+3+1+1+1+1+2+1+2+1 kernel, 2 seed
+        assertEquals(24, lookups);                                        // 2+3+1+1+1+1+2+1+2+1 kernel, 2 seed, 2+3+2 economy
         assertEquals(1, dynsets);
         assertEquals(List.of(4, 3, 1),                                    // SREG_KEY, OP, SET_NAME
                 data(expressions(ruleExpressions("rule-seen-udp")).getLast()));
@@ -107,6 +111,66 @@ class CapturedRulesetVectorsTest {
         assertEquals(List.of(1, 2, 3), data(queue));                      // NFTA_QUEUE_NUM, TOTAL, FLAGS
         assertEquals(List.of("b798", "0001", "0001"),                      // u16 BE: 47000, 1 queue, BYPASS
                 queue.subList(1, queue.size()).stream().map(t -> HexFormat.of().formatHex(t.payload())).toList());
+    }
+
+    @Test
+    void economyRulesLookUpFullConePortsThenTheOutMap() {
+        assertEquals(List.of("meta", "cmp", "ct", "bitwise", "cmp", "meta", "cmp", "payload", "lookup",
+                        "payload", "payload", "lookup", "meta", "bitwise", "meta"),
+                expressionNames("economy-rule-first-wan-udp"));
+        assertEquals(List.of("full_cone_ports", "out_udp"), lookupSets("economy-rule-first-wan-udp"));
+        assertEquals(List.of("sources", "full_cone_ports", "out_udp"), lookupSets("economy-rule-first-wan-sources-udp"));
+        assertEquals(List.of("full_cone_ports", "out_tcp"), lookupSets("economy-rule-first-wan-tcp"));
+        List<List<Tlv>> e = expressions(ruleExpressions("economy-rule-first-wan-udp"));
+        assertEquals(List.of(2, 1), data(e.get(8)));                      // SREG, SET: a plain match
+        assertEquals(List.of(2, 1, 5), data(e.get(11)));                  // SREG, SET, FLAGS (!=)
+        assertEquals(1, e.get(11).get(3).u32());                          // NFT_LOOKUP_F_INV
+        for (String r : List.of("economy-rule-first-wan-udp", "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp"))
+            assertEquals(0x0c01, messageFlags(r), r);                     // REQUEST | CREATE | APPEND
+    }
+
+    @Test
+    void economyElementMessages() {
+        // NFTA_SET_ELEM_LIST_TABLE, _SET, _SET_ID, _ELEMENTS; REQUEST | CREATE
+        for (String l : List.of("economy-elements-ports-default", "economy-elements-ports-53-5000-5010", "economy-elements-sources")) {
+            assertEquals(List.of(1, 2, 4, 3), topLevel(message(l)).stream().map(Tlv::type).toList(), l);
+            assertEquals(0x0401, messageFlags(l), l);
+        }
+        assertEquals(List.of("F1 0000", "0400 U010401000000"), elements("economy-elements-ports-default"));
+        assertEquals(List.of("F1 0000", "0035", "F1 0036", "1388", "F1 1393"), elements("economy-elements-ports-53-5000-5010"));
+        assertEquals(List.of("F1 00000000", "0a000000", "F1 0a000100", "c0a80107", "F1 c0a80108"), elements("economy-elements-sources"));
+    }
+
+    /** Each element of NFTA_SET_ELEM_LIST_ELEMENTS as "[F<flags> ]<key hex>[ U<userdata hex>]", attributes in the order sent. */
+    private static List<String> elements(String label) {
+        Tlv list = topLevel(message(label)).stream().filter(a -> a.type() == 3).findFirst().orElseThrow();
+        assertTrue(list.nested(), label);
+        List<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        for (Tlv elem : parse(list.payload())) {
+            assertEquals(0x8000 | ++i, elem.rawType(), label);             // libnftnl numbers the elements 1, 2, ...
+            StringBuilder b = new StringBuilder();
+            for (Tlv a : parse(elem.payload())) {
+                switch (a.rawType()) {
+                    case 3 -> b.append("F").append(a.u32()).append(' ');   // NFTA_SET_ELEM_FLAGS
+                    case 0x8001 -> {                                        // NFTA_SET_ELEM_KEY { NFTA_DATA_VALUE }
+                        List<Tlv> v = parse(a.payload());
+                        assertEquals(1, v.size(), label);
+                        assertEquals(1, v.getFirst().rawType(), label);
+                        b.append(HexFormat.of().formatHex(v.getFirst().payload()));
+                    }
+                    case 6 -> b.append(" U").append(HexFormat.of().formatHex(a.payload())); // NFTA_SET_ELEM_USERDATA
+                    default -> fail(label + ": unexpected element attribute " + a);
+                }
+            }
+            out.add(b.toString());
+        }
+        return out;
+    }
+
+    private static List<String> lookupSets(String label) {
+        return expressions(ruleExpressions(label)).stream().filter(e -> e.getFirst().string().equals("lookup"))
+                .map(e -> e.stream().skip(1).filter(a -> a.type() == 1).findFirst().orElseThrow().string()).toList();
     }
 
     @Test

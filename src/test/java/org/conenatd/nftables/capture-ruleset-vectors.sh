@@ -35,13 +35,27 @@
 #     kernel without the nft `queue` expression (as this one) that transaction FAILS ("Could not
 #     process rule: No such file or directory") and nft exits non-zero, but the message has been
 #     sent and strace has it: the exit status is recorded, not fatal; a missing NEWRULE is.
+#  5. table ip conenatd_economy (a table of its own, so nothing above changes): economy.nft makes
+#     the table, the interval sets full_cone_ports (inet_service) and sources (ipv4_addr), the maps
+#     out_udp / out_tcp and chain first in ONE traced transaction; then three traced `add element`
+#     calls, each one NEWSETELEM: full_cone_ports { 1024-65535 }, then (after an untraced
+#     `nft flush set`) full_cone_ports { 53, 5000-5010 }, then sources { 10.0.0.0/24, 192.168.1.7 }
+#     (recorded as sent: nft 1.0.6 leads with a key-0 element flagged NFT_SET_ELEM_INTERVAL_END,
+#     then each interval as a start element and an INTERVAL_END element at end + 1, except an
+#     interval up to the key's maximum, whose start element carries NFTA_SET_ELEM_USERDATA
+#     "interval open" instead of an end element; the message names the set and carries
+#     NFTA_SET_ELEM_LIST_SET_ID); then one traced transaction of the three NEWRULEs of chain first
+#     (the sets exist by then; nft still sends NFTA_LOOKUP_SET_ID next to each set name).
+#     `nft list set ip conenatd_economy full_cone_ports` after the second add goes into the header
+#     comments.
 #
 # What is kept: every message of the nf_tables subsystem (NFNL_SUBSYS_NFTABLES) of a type NEW*
 # that the tools sent in those transactions; NFNL_MSG_BATCH_BEGIN/END and every GET* are skipped.
 # Labels come from the message type and the decoded table/chain/set/object names, and for rules
 # from their chain and their order within the chain in the batch (table below); an unexpected or
 # missing message fails the run. ruleset-vectors.txt lists them in the order they were sent
-# (nft's batch: table, chains, objects, sets, rules). A re-run gives byte-identical messages
+# (nft's batch: table, chains, objects, sets, rules; then the economy element messages, then its
+# rules). A re-run gives byte-identical messages
 # (nft numbers its batch from 0 = BATCH_BEGIN, iptables from 1).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -108,6 +122,32 @@ ip netns exec "$N" nft -f "$W/queue-table.nft"
 rc=0   # expected to fail on this kernel (no nft queue expression): keep going, the message is sent
 (cd "$W" && traced queue nft --debug=netlink -f queue-rule.nft > queue.debug 2> queue.err) || rc=$?
 echo "$rc" > "$W/queue.rc"
+
+cat > "$W/economy.nft" <<'EOF'
+table ip conenatd_economy {
+  set full_cone_ports { type inet_service; flags interval; }
+  set sources { type ipv4_addr; flags interval; }
+  map out_udp { type ipv4_addr . inet_service : inet_service; }
+  map out_tcp { type ipv4_addr . inet_service : inet_service; }
+  chain first { type filter hook forward priority mangle - 1; policy accept; }
+}
+EOF
+cat > "$W/economy-rules.nft" <<'EOF'
+add rule ip conenatd_economy first oifname "eth0" ct state new meta l4proto udp udp dport @full_cone_ports ip saddr . udp sport != @out_udp meta mark set meta mark | 0x400000
+add rule ip conenatd_economy first oifname "eth0" ct state new ip saddr @sources meta l4proto udp udp dport @full_cone_ports ip saddr . udp sport != @out_udp meta mark set meta mark | 0x400000
+add rule ip conenatd_economy first oifname "eth0" ct state new meta l4proto tcp tcp dport @full_cone_ports ip saddr . tcp sport != @out_tcp meta mark set meta mark | 0x400000
+EOF
+traced economy nft --debug=netlink -f "$W/economy.nft" > "$W/economy.debug"
+traced economy-ports-default nft --debug=netlink \
+    add element ip conenatd_economy full_cone_ports '{ 1024-65535 }' > "$W/economy-ports-default.debug"
+ip netns exec "$N" nft flush set ip conenatd_economy full_cone_ports
+traced economy-ports-53-5000-5010 nft --debug=netlink \
+    add element ip conenatd_economy full_cone_ports '{ 53, 5000-5010 }' > "$W/economy-ports-53-5000-5010.debug"
+ip netns exec "$N" nft list set ip conenatd_economy full_cone_ports > "$W/economy-ports.list"
+traced economy-sources nft --debug=netlink \
+    add element ip conenatd_economy sources '{ 10.0.0.0/24, 192.168.1.7 }' > "$W/economy-sources.debug"
+traced economy-rules nft --debug=netlink -f "$W/economy-rules.nft" > "$W/economy-rules.debug"
+
 ip netns exec "$N" nft list table ip conenatd > "$OUT/captured-list-conenatd.txt"
 ip netns exec "$N" nft list table ip mangle > "$W/mangle.list"
 cp "$W/kernel.debug" "$OUT/captured-debug-netlink-conenatd.txt"
@@ -147,8 +187,9 @@ def attrs(msg):
 
 def name(b): return b.rstrip(b"\0").decode()
 
-NEWTABLE, NEWCHAIN, NEWRULE, NEWSET, NEWOBJ = 0, 3, 6, 9, 18
-KIND = {NEWTABLE: "table", NEWCHAIN: "chain", NEWRULE: "rule", NEWSET: "set", NEWOBJ: "obj"}
+NEWTABLE, NEWCHAIN, NEWRULE, NEWSET, NEWSETELEM, NEWOBJ = 0, 3, 6, 9, 12, 18
+KIND = {NEWTABLE: "table", NEWCHAIN: "chain", NEWRULE: "rule", NEWSET: "set", NEWSETELEM: "elements",
+        NEWOBJ: "obj"}
 GET = {1, 4, 7, 10, 13, 16, 19, 21, 23}      # GETTABLE ... GETOBJ_RESET, GETFLOWTABLE
 
 def batch(path):
@@ -175,6 +216,9 @@ RULES = {  # chain -> labels of its rules in the order the batch adds them
     ("conenatd", "seen"): ["rule-seen-udp"],
     ("conenatd_seed_dnat", "pre"): ["seed-rule-pre"],
     ("conenatd_queue", "first"): ["rule-first-queue-native"],
+    ("conenatd_economy", "first"): ["economy-rule-first-wan-udp",
+                                    "economy-rule-first-wan-sources-udp",
+                                    "economy-rule-first-wan-tcp"],
 }
 ORDER = ["table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen", "obj-inbound",
          "set-out_udp", "set-in_udp", "set-out_tcp", "set-in_tcp", "set-contacted_udp",
@@ -183,7 +227,12 @@ ORDER = ["table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen
          "rule-first-wan-udp", "rule-first-wan-sources-udp", "rule-first-hairpin-udp",
          "rule-seen-udp", "rule-pre-inbound-tcp", "rule-post-masq-tcp", "iptables-rule-nfqueue",
          "seed-table", "seed-set-in_udp", "seed-obj-dnat_flows", "seed-chain-pre", "seed-rule-pre",
-         "rule-first-queue-native"]
+         "rule-first-queue-native",
+         "economy-table", "economy-chain-first", "economy-set-full_cone_ports",
+         "economy-set-sources", "economy-set-out_udp", "economy-set-out_tcp",
+         "economy-elements-ports-default", "economy-elements-ports-53-5000-5010",
+         "economy-elements-sources", "economy-rule-first-wan-udp",
+         "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp"]
 
 def label_nft(kind, m, seen, table, prefix):
     a = attrs(m)
@@ -192,6 +241,7 @@ def label_nft(kind, m, seen, table, prefix):
     if kind == "chain": return prefix + "chain-" + name(a[3])        # NFTA_CHAIN_NAME
     if kind == "set": return prefix + "set-" + name(a[2])            # NFTA_SET_NAME
     if kind == "obj": return prefix + "obj-" + name(a[2])            # NFTA_OBJ_NAME
+    if kind == "elements": raise SystemExit("NEWSETELEM outside an element trace")
     chain = name(a[2])                                               # NFTA_RULE_CHAIN
     i = seen.get(chain, 0); seen[chain] = i + 1
     labels = RULES.get((table, chain), [])
@@ -228,6 +278,22 @@ qerr = [re.sub(r"^.*?: Error: ", "Error: ", l.strip()) for l in open(W + "/queue
         if "Error:" in l]
 notes.append("queue: nft exit status %s%s (the NEWRULE was sent all the same)" % (
     qrc, "; " + "; ".join(qerr) if qerr else ""))
+nft_batch("economy", "conenatd_economy", "economy-")
+for trace, setname in [("economy-ports-default", "full_cone_ports"),
+                       ("economy-ports-53-5000-5010", "full_cone_ports"),
+                       ("economy-sources", "sources")]:
+    emsgs, fds = batch("%s/%s.strace" % (W, trace))
+    if [k for k, m in emsgs] != ["elements"]:
+        raise SystemExit("%s: expected exactly one NEWSETELEM, got %s" % (trace, [k for k, m in emsgs]))
+    a = attrs(emsgs[0][1])                     # NFTA_SET_ELEM_LIST_TABLE 1, _SET 2
+    if (name(a[1]), name(a[2])) != ("conenatd_economy", setname):
+        raise SystemExit("%s: elements of %s %s" % (trace, name(a[1]), name(a[2])))
+    put(trace.replace("economy-", "economy-elements-", 1), emsgs[0][1])
+    notes.append("%s: nft sent 1 NEWSETELEM on fd %s" % (trace, sorted(fds)))
+rmsgs, _ = batch(W + "/economy-rules.strace")
+if [k for k, m in rmsgs] != ["rule"] * 3:
+    raise SystemExit("economy-rules: expected three NEWRULEs, got %s" % [k for k, m in rmsgs])
+nft_batch("economy-rules", "conenatd_economy", "economy-")
 
 missing = [l for l in ORDER if l not in lines]
 if missing: raise SystemExit("missing: " + " ".join(missing))
@@ -241,8 +307,15 @@ with open(out, "w") as f:
     for n in notes: f.write("# " + n + "\n")
     f.write("# nft list table ip mangle, after the iptables rule:\n")
     for l in open(W + "/mangle.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
+    f.write("# nft list set ip conenatd_economy full_cone_ports, after the add of { 53, 5000-5010 }:\n")
+    for l in open(W + "/economy-ports.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
     for l in sent:
         f.write("%s %s\n" % (l, lines[l].hex()))
 print("wrote %d messages to %s" % (len(lines), out))
 PY
 echo "== nft list table ip conenatd"; cat "$OUT/captured-list-conenatd.txt"
+for d in economy-ports-default economy-ports-53-5000-5010 economy-sources economy-rules; do
+    echo "== nft --debug=netlink ($d)"; cat "$W/$d.debug"
+done
+echo "== nft list set ip conenatd_economy full_cone_ports (after { 53, 5000-5010 })"
+cat "$W/economy-ports.list"
