@@ -99,7 +99,7 @@ public final class ControlProtocol {
         try {
             Request r = parse(line);
             return switch (r.verb()) {
-                case LIST -> list(r, daemon.mode(), daemon.mappings());
+                case LIST -> list(r, daemon.mode(), daemon.mappings(), r.host() == null ? null : daemon.hostLimit(r.host()));
                 case STATUS -> status(r, daemon);
             };
         } catch (IllegalArgumentException e) {
@@ -116,8 +116,16 @@ public final class ControlProtocol {
 
     static final String LIST_HEADER = String.format(Locale.ROOT, "%-5s  %6s  %-21s  %5s  %8s  %s%n", "proto", "public", "lan endpoint", "flows", "age", "hold");
 
-    /** One line per mapping (after a header), or a JSON object with a {@code mappings} array. */
     static String list(Request r, String mode, List<MappingSnapshot.Row> rows) {
+        return list(r, mode, rows, null);
+    }
+
+    /**
+     * One line per mapping (after a header), or a JSON object with a {@code mappings} array. With
+     * {@code --host}, a last line (a {@code host} object) counts the host's public ports per
+     * protocol and adds what the plane says of its limit ({@code hostLimit}, or null).
+     */
+    static String list(Request r, String mode, List<MappingSnapshot.Row> rows, String hostLimit) {
         StringBuilder sb = new StringBuilder(64 + rows.size() * 96);
         if (r.json()) sb.append("{\"mode\":").append(quote(mode)).append(",\"mappings\":[");
         else sb.append(LIST_HEADER);
@@ -133,7 +141,27 @@ public final class ControlProtocol {
             }
             first = false;
         }
-        if (r.json()) sb.append(first ? "]}\n" : "\n]}\n");
+        int[] perProto = new int[org.conenatd.nat.Protocol.count()];
+        for (MappingSnapshot.Row m : rows) if (matches(r, m)) perProto[m.protocol().ordinal()]++;
+        if (r.json()) {
+            sb.append(first ? "]" : "\n]");
+            if (r.host() != null) {
+                sb.append(",\"host\":{\"ip\":").append(quote(Inet4.format(r.host())));
+                for (org.conenatd.nat.Protocol p : org.conenatd.nat.Protocol.values()) {
+                    sb.append(",\"").append(p.label).append("_ports\":").append(perProto[p.ordinal()]);
+                }
+                if (hostLimit != null) sb.append(",\"limit\":").append(quote(hostLimit));
+                sb.append('}');
+            }
+            return sb.append("}\n").toString();
+        }
+        if (r.host() != null) {
+            sb.append("host ").append(Inet4.format(r.host())).append(':');
+            for (org.conenatd.nat.Protocol p : org.conenatd.nat.Protocol.values()) {
+                sb.append(' ').append(perProto[p.ordinal()]).append(' ').append(p.label);
+            }
+            sb.append(" public ports").append(hostLimit == null ? "" : "; " + hostLimit).append('\n');
+        }
         return sb.toString();
     }
 

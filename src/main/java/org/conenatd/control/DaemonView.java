@@ -22,6 +22,9 @@ public interface DaemonView {
 
     List<Counters.Sample> counters();
 
+    /** What the plane says of LAN address {@code ip}'s limit ("limit 3 per protocol, 5 limit hits"), or null. */
+    default String hostLimit(int ip) { return null; }
+
     /** How the plane's own nf_tables table is protected and restored ("ip conenatd, persist, restores 0"), or null. */
     default String table() { return null; }
 

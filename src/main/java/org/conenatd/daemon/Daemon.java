@@ -168,6 +168,7 @@ public final class Daemon {
             public long uptimeMillis() { return (System.nanoTime() - created) / 1_000_000; }
             public String lastResync() { return resync.last(); }
             public String table() { return plane.table() == null ? null : plane.table().status(); }
+            public String hostLimit(int ip) { return plane.hostLimit(ip); }
             public List<Counters.Sample> counters() { return counters.samples(); }
             public List<MappingSnapshot.Row> mappings() {
                 var taken = new Object() { List<MappingSnapshot.Row> rows = List.of(); };

@@ -60,6 +60,25 @@ public final class Main implements Callable<Integer> {
             description = "Kernel mode: how long a mapping outlives its last flow (default ${DEFAULT-VALUE}; RFC 4787 asks at least 120).")
     int hold;
 
+    @Option(names = "--tcp-hold", paramLabel = "<seconds>", defaultValue = "240",
+            description = "Kernel mode: how long a TCP mapping outlives its last connection (default ${DEFAULT-VALUE}: "
+                    + "RFC 5382's transitory time); --hold is the UDP hold.")
+    int tcpHold;
+
+    @Option(names = "--full-cone-ports", paramLabel = "<ports>[,...]", defaultValue = "1024-65535",
+            description = "Kernel mode: the destination ports whose new flows get full cone (default ${DEFAULT-VALUE}); "
+                    + "flows to others (DNS, HTTP(S), NTP...) keep the router's plain NAT and never reach conenatd.")
+    String fullConePorts;
+
+    @Option(names = "--ports-per-host", paramLabel = "<n>",
+            description = "Kernel mode: at most n public ports per LAN address and protocol (default unlimited; RFC 6888 REQ-4).")
+    Integer portsPerHost;
+
+    @Option(names = "--on-limit", paramLabel = "<plain|drop>", defaultValue = "plain",
+            description = "Kernel mode: a new endpoint of a host at its limit, or of a full pool, gets plain NAT (default) "
+                    + "or has its first packet dropped; existing mappings are never evicted (RFC 6888 REQ-11).")
+    String onLimit;
+
     @Option(names = "--protocols", paramLabel = "<udp,tcp>", defaultValue = "udp,tcp",
             description = "Kernel mode: the protocols that get full cone (default ${DEFAULT-VALUE}).")
     String protocols;

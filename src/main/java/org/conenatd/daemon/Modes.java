@@ -64,14 +64,10 @@ final class Modes {
         int mark = mark(m.fwmark, "a non-zero mark like 2000 or 0x7d0",
                 "the fwmark must be non-zero, or the RETURN rule could never match it");
         if (m.ctTimeout < 1) throw new StartupException("invalid --ct-timeout " + m.ctTimeout + ": must be at least 1 second");
-        int[] dnat = new int[0];
-        if (m.kernelDnat != null) {
-            for (String range : m.kernelDnat.split(",", -1)) {
-                int[] r = ports(range, "--kernel-dnat");
-                dnat = java.util.Arrays.copyOf(dnat, dnat.length + 2);
-                dnat[dnat.length - 2] = r[0];
-                dnat[dnat.length - 1] = r[1];
-            }
+        int[] dnat = m.kernelDnat == null ? new int[0] : portList(m.kernelDnat, "--kernel-dnat", false);
+        if (m.portsPerHost != null || !m.onLimit.equals("plain") || m.tcpHold != 240 || !m.fullConePorts.equals("1024-65535")) {
+            throw new ParameterException(m.spec.commandLine(), "--tcp-hold, --full-cone-ports, --ports-per-host and --on-limit are for "
+                    + "kernel mode (-i): in seed mode the kernel's rules choose the ports");
         }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
                 m.ctTimeout, dnat, TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)))), Inet4.format(ip), null);
@@ -100,14 +96,55 @@ final class Modes {
         };
         List<String> sources = new ArrayList<>();
         for (String c : m.sources) sources.add(cidr(c));
+        if (m.tcpHold < 1) throw new StartupException("invalid --tcp-hold " + m.tcpHold + ": must be at least 1 second");
+        if (m.portsPerHost != null && m.portsPerHost < 1) {
+            throw new StartupException("invalid --ports-per-host " + m.portsPerHost + ": must be at least 1 (leave it out for no limit)");
+        }
+        boolean drop = switch (m.onLimit.trim().toLowerCase()) {
+            case "plain" -> false;
+            case "drop" -> true;
+            default -> throw new StartupException("invalid --on-limit '" + m.onLimit + "': expected plain or drop");
+        };
+        KernelConfig.Economy economy = new KernelConfig.Economy(m.tcpHold, portList(m.fullConePorts, "--full-cone-ports", true),
+                m.portsPerHost == null ? 0 : m.portsPerHost, drop);
         KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
                 m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)));
+                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy);
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
 
     static int[] ports(String s) throws StartupException {
         return ports(s, "--ports");
+    }
+
+    /**
+     * "first-last[,first-last...]" as pairs of first and last port; with {@code singles} a port
+     * alone ("53") is a range of one. Sorted and merged, so overlaps are harmless.
+     */
+    static int[] portList(String s, String option, boolean singles) throws StartupException {
+        List<int[]> ranges = new ArrayList<>();
+        for (String part : s.split(",", -1)) {
+            String t = part.trim();
+            if (singles && t.matches("\\d{1,6}")) {
+                int p = Integer.parseInt(t);
+                if (p < 1 || p > 65535) throw new StartupException("invalid " + option + " '" + s + "': port " + p + " is outside 1-65535");
+                ranges.add(new int[] {p, p});
+            } else {
+                ranges.add(ports(t, option));
+            }
+        }
+        ranges.sort((a, b) -> Integer.compare(a[0], b[0]));
+        List<int[]> merged = new ArrayList<>();
+        for (int[] r : ranges) {
+            if (!merged.isEmpty() && r[0] <= merged.getLast()[1] + 1) merged.getLast()[1] = Math.max(merged.getLast()[1], r[1]);
+            else merged.add(r.clone());
+        }
+        int[] out = new int[merged.size() * 2];
+        for (int i = 0; i < merged.size(); i++) {
+            out[2 * i] = merged.get(i)[0];
+            out[2 * i + 1] = merged.get(i)[1];
+        }
+        return out;
     }
 
     static int[] ports(String s, String option) throws StartupException {

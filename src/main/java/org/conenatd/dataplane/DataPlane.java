@@ -53,6 +53,9 @@ public interface DataPlane {
         return MappingSnapshot.ofTable(nat.table(), now);
     }
 
+    /** What limits the public ports of LAN address {@code ip}, and how often it was hit, for {@code list --host}; null if nothing. */
+    default String hostLimit(int ip) { return null; }
+
     /** The nf_tables table the plane writes itself, or null if it writes none. */
     default OwnedTable table() { return null; }
 

@@ -38,6 +38,7 @@ public final class PortAllocator {
     private final long[] expiresAt = new long[65536];    // port -> deadline, LIVE while flows live
     private final long[] since = new long[65536];        // port -> when it was allocated or adopted (listings)
     private final FlowIndex byEndpoint = new FlowIndex(); // endpoint + 1 -> port (key 0 is reserved)
+    private final FlowIndex perHost = new FlowIndex();    // LAN address + 1 -> its ports (RFC 6888 REQ-4)
     private int cursor;
     private int allocated;
     private int holding; // allocated ports whose flows all ended
@@ -64,6 +65,22 @@ public final class PortAllocator {
     public int portOf(long endpoint) {
         long p = byEndpoint.get(endpoint + 1);
         return p < 0 ? -1 : (int) p;
+    }
+
+    /** How many ports the endpoints of LAN address {@code ip} hold. */
+    public int portsOfHost(int ip) {
+        long n = perHost.get(hostKey(ip));
+        return n < 0 ? 0 : (int) n;
+    }
+
+    private static long hostKey(int ip) {
+        return Integer.toUnsignedLong(ip) + 1;
+    }
+
+    private void countHost(long endpoint, int delta) {
+        long k = hostKey(Endpoint.ip(endpoint));
+        long n = Math.max(0, perHost.remove(k)) + delta;
+        if (n > 0) perHost.add(k, n);
     }
 
     /** The port's endpoint, or {@link Endpoint#NONE}. */
@@ -103,6 +120,7 @@ public final class PortAllocator {
         expiresAt[port] = expiry;
         since[port] = now;
         byEndpoint.add(endpoint + 1, port);
+        countHost(endpoint, 1);
         allocated++;
         holding++;
     }
@@ -206,6 +224,7 @@ public final class PortAllocator {
 
     private void release(int port) {
         byEndpoint.remove(owner[port] + 1);
+        countHost(owner[port], -1);
         owner[port] = Endpoint.NONE;
         expiresAt[port] = 0;
         allocated--;

@@ -141,28 +141,30 @@ public final class NftBatch {
     }
 
     /**
-     * NEWSETELEM of address ranges into an interval set: per range its first address, and the
-     * address after its last as an INTERVAL_END element (none when the range ends at the top).
+     * NEWSETELEM of ranges into an interval set of {@code keyLen}-byte keys (4: addresses, 2:
+     * ports): per range its first key, and the key after its last as an INTERVAL_END element
+     * (none when the range ends at the top).
      */
-    public void addRanges(String table, String set, long[] firstLast) {
+    public void addRanges(String table, String set, int keyLen, long[] firstLast) {
         if (firstLast.length == 0) return;
         int m = begin(NFT_MSG_NEWSETELEM, NLM_F_CREATE, "add element ip " + table + " " + set);
         e.bytes(NFTA_SET_ELEM_LIST_TABLE, Expr.cstring(table));
         e.bytes(NFTA_SET_ELEM_LIST_SET, Expr.cstring(set));
         int list = e.beginNested(NFTA_SET_ELEM_LIST_ELEMENTS);
+        long top = keyLen == 2 ? 0xffffL : 0xffffffffL;
         for (int i = 0; i + 1 < firstLast.length; i += 2) {
-            rangeElement(firstLast[i], false);
-            if (firstLast[i + 1] < 0xffffffffL) rangeElement(firstLast[i + 1] + 1, true);
+            rangeElement(firstLast[i], keyLen, false);
+            if (firstLast[i + 1] < top) rangeElement(firstLast[i + 1] + 1, keyLen, true);
         }
         e.endNested(list);
         e.end(m);
     }
 
-    private void rangeElement(long addr, boolean end) {
+    private void rangeElement(long key, int keyLen, boolean end) {
         int el = e.beginNested(NFTA_LIST_ELEM);
         if (end) e.u32be(NFTA_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
         int k = e.beginNested(NFTA_SET_ELEM_KEY);
-        e.bytes(NFTA_DATA_VALUE, Expr.u32be((int) addr));
+        e.bytes(NFTA_DATA_VALUE, keyLen == 2 ? new byte[] {(byte) (key >>> 8), (byte) key} : Expr.u32be((int) key));
         e.endNested(k);
         e.endNested(el);
     }
@@ -185,7 +187,7 @@ public final class NftBatch {
         for (Rule r : t.rules()) newRule(t.name(), r);
         for (Table.Ranges r : t.ranges()) {
             flushSet(t.name(), r.set());
-            addRanges(t.name(), r.set(), r.firstLast());
+            addRanges(t.name(), r.set(), r.keyLen(), r.firstLast());
         }
     }
 

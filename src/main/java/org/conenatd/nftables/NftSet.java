@@ -39,5 +39,10 @@ public record NftSet(String name, int flags, int keyType, int keyLen, int dataTy
         return new NftSet(name, NFT_SET_INTERVAL, TYPE_IPV4_ADDR, 4, 0, 0, 0, HEX.parseHex("000402000000"));
     }
 
+    /** {@code set <name> { type inet_service; flags interval; }}: port ranges. */
+    public static NftSet portRanges(String name) {
+        return new NftSet(name, NFT_SET_INTERVAL, TYPE_INET_SERVICE, 2, 0, 0, 0, HEX.parseHex("000402000000"));
+    }
+
     public boolean isMap() { return (flags & NFT_SET_MAP) != 0; }
 }

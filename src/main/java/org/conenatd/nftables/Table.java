@@ -9,8 +9,8 @@ import java.util.List;
  */
 public record Table(String name, List<NftSet> sets, List<String> counters, List<Chain> chains, List<Rule> rules,
                     List<Ranges> ranges) {
-    /** The elements of an interval set: address ranges as first, last, first, last... */
-    public record Ranges(String set, long[] firstLast) { }
+    /** The elements of an interval set: ranges as first, last, first, last... of keys {@code keyLen} bytes long (4: addresses, 2: ports). */
+    public record Ranges(String set, int keyLen, long[] firstLast) { }
 
     public Table {
         sets = List.copyOf(sets);

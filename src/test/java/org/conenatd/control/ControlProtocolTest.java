@@ -47,11 +47,20 @@ class ControlProtocolTest {
 
     @Test
     void filtersPickByLanAddressAndByEitherPort() {
-        assertEquals(2, ControlProtocol.answer("list --host 10.0.0.102", daemon).lines().count() - 1);
-        assertEquals(0, ControlProtocol.answer("list --host 10.0.0.103", daemon).lines().count() - 1);
+        assertEquals(2, ControlProtocol.answer("list --host 10.0.0.102", daemon).lines().count() - 2, "header and host line aside");
+        assertEquals(0, ControlProtocol.answer("list --host 10.0.0.103", daemon).lines().count() - 2);
         assertEquals(2, ControlProtocol.answer("list --port 40000", daemon).lines().count() - 1, "public 40000, and LAN port 40000 of 40001");
         assertEquals(1, ControlProtocol.answer("list --port 40001", daemon).lines().count() - 1);
-        assertEquals(1, ControlProtocol.answer("list --host 10.0.0.102 --port 443", daemon).lines().count() - 1);
+        assertEquals(1, ControlProtocol.answer("list --host 10.0.0.102 --port 443", daemon).lines().count() - 2);
+    }
+
+    @Test
+    void aHostListEndsWithItsPortsPerProtocolAndWhatThePlaneSaysOfItsLimit() {
+        daemon.hostLimit = "limit 3 per protocol (--ports-per-host), reached 5 times";
+        List<String> lines = ControlProtocol.answer("list --host 10.0.0.102", daemon).lines().toList();
+        assertEquals("host 10.0.0.102: 1 udp 1 tcp public ports; limit 3 per protocol (--ports-per-host), reached 5 times", lines.getLast());
+        assertTrue(ControlProtocol.answer("list --json --host 10.0.0.102", daemon)
+                .endsWith(",\"host\":{\"ip\":\"10.0.0.102\",\"udp_ports\":1,\"tcp_ports\":1,\"limit\":\"limit 3 per protocol (--ports-per-host), reached 5 times\"}}\n"));
     }
 
     @Test
@@ -61,7 +70,7 @@ class ControlProtocolTest {
                 {"mode":"kernel","mappings":[
                 {"protocol":"udp","public_port":40001,"lan_ip":"10.0.0.102","lan_port":40000,"flows":0,"age_seconds":3700,"state":"held","hold_left_seconds":200,"receives":true},
                 {"protocol":"tcp","public_port":443,"lan_ip":"10.0.0.102","lan_port":443,"flows":1,"age_seconds":5,"state":"live","hold_left_seconds":null,"receives":true}
-                ]}
+                ],"host":{"ip":"10.0.0.102","udp_ports":1,"tcp_ports":1}}
                 """, a);
         assertEquals("{\"mode\":\"kernel\",\"mappings\":[]}\n", ControlProtocol.answer("list --json --port 1", daemon));
     }

@@ -27,6 +27,9 @@ class FakeDaemon implements DaemonView {
         failed.increment("ENOMEM");
     }
 
+    String hostLimit;
+
+    @Override public String hostLimit(int ip) { return hostLimit; }
     @Override public String mode() { return "kernel"; }
     @Override public String describe() { return "interface eth0, ports 1024-65535, hold 300 s, udp+tcp"; }
     @Override public long pid() { return 4242; }

@@ -36,10 +36,11 @@ class KernelRulesetListingIT {
     }
 
     @Test
-    void addressFilteringAndSourcesReadAsTheStoredFile() throws Exception {
+    void addressFilteringSourcesAndFullConePortsReadAsTheStoredFile() throws Exception {
         try (Lab lab = new Lab("plain")) {
             // 10.0.0.7 lies inside 10.0.0.0/24: the interval set gets the merged range
-            lab.startKernelDaemon("--filtering", "address", "--source", "10.0.0.0/24", "--source", "10.0.0.7", "--protocols", "udp");
+            lab.startKernelDaemon("--filtering", "address", "--source", "10.0.0.0/24", "--source", "10.0.0.7", "--protocols", "udp",
+                    "--full-cone-ports", "53,3478,5000-5010");
             assertEquals(stored("kernel-mode-address-sources.nft"), listed(lab));
         }
     }

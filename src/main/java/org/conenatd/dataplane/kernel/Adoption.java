@@ -69,16 +69,15 @@ final class Adoption {
      * port as theirs; with {@code inboundAsked}, also those that only have flows that came in (their
      * events are off), from the last look at conntrack.
      */
-    static void fromLiveFlows(Mappings m, FullConeNat nat, InboundFlows inbound, boolean inboundAsked, long now,
-                              long holdNanos, Log log) {
+    static void fromLiveFlows(Mappings m, FullConeNat nat, InboundFlows inbound, boolean inboundAsked, long now, Log log) {
         int[] n = new int[1];
         m.lock.lock();
         try {
             nat.table().forEachMapped((p, port, receiver) -> {
-                if (adoptLive(m, nat, p, port, receiver, now, holdNanos)) n[0]++;
+                if (adoptLive(m, nat, p, port, receiver, now)) n[0]++;
             });
             if (inboundAsked) inbound.forEachSeen((p, port, ep) -> {
-                if (adoptLive(m, nat, p, port, ep, now, holdNanos)) n[0]++;
+                if (adoptLive(m, nat, p, port, ep, now)) n[0]++;
             });
             m.commitStaged();
             if (n[0] > 0) log.info("[*] adopted " + n[0] + " mappings from live conntrack flows");
@@ -88,12 +87,12 @@ final class Adoption {
     }
 
     /** Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). */
-    private static boolean adoptLive(Mappings m, FullConeNat nat, Protocol p, int port, long ep, long now, long holdNanos) {
+    private static boolean adoptLive(Mappings m, FullConeNat nat, Protocol p, int port, long ep, long now) {
         if (!m.enabled(p)) return false;
         PortAllocator a = m.allocator(p);
         if (ep == Endpoint.NONE || port < a.first() || port > a.last()) return false;
         if (a.ownerOf(port) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
-        if (!a.adopt(ep, port, now, holdNanos)) return false;
+        if (!a.adopt(ep, port, now, m.holdNanos(p))) return false;
         if (nat.lookup(p, port) == ep) a.flowStarted(port, ep); // outbound flows: live; inbound only: held, checked at expiry
         m.stageAdopted(p, port, ep);
         return true;

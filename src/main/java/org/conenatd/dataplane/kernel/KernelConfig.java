@@ -13,7 +13,21 @@ import java.util.List;
  */
 public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
                            int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
-                           List<String> sources, List<TableProtection> tableProtection) {
+                           List<String> sources, List<TableProtection> tableProtection, Economy economy) {
+    /**
+     * How the pool is spent (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 6888 REQ-4/11): the TCP hold, the
+     * destination ports whose flows get full cone (pairs of first and last; the others keep plain
+     * NAT and never reach the queue), the ports one LAN address may hold per protocol (0: no limit),
+     * and whether a new endpoint beyond a limit is dropped rather than given plain NAT.
+     */
+    public record Economy(int tcpHoldSeconds, int[] fullConePorts, int portsPerHost, boolean dropOnLimit) {
+        public static final Economy DEFAULT = new Economy(240, new int[] {1024, 65535}, 0, false);
+    }
+
+    /** The hold after the last flow of a mapping of {@code p}. */
+    public int holdSeconds(Protocol p) {
+        return p == Protocol.TCP ? economy.tcpHoldSeconds() : holdSeconds;
+    }
     /** The nftables table conenatd owns; nothing else of the ruleset is touched. */
     public static final String TABLE = "conenatd";
 
@@ -29,6 +43,6 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
     public KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort, int holdSeconds,
                         List<Protocol> protocols, int queueMaxLen) {
         this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, Filtering.ENDPOINT, List.of(),
-                List.of(TableProtection.values()));
+                List.of(TableProtection.values()), Economy.DEFAULT);
     }
 }

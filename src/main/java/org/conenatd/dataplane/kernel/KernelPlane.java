@@ -102,7 +102,7 @@ public final class KernelPlane implements DataPlane {
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
         context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
         context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
-        outbound = new OutboundPath(queue, mappings, cfg.markBit(), context.log(), count);
+        outbound = new OutboundPath(queue, mappings, cfg.markBit(), cfg.economy().dropOnLimit(), context.log(), count);
         running = true;
         queueThread = context.workers().start("nfqueue", outbound);
         expiryThread = context.workers().start("expiry", this::expiryLoop);
@@ -128,6 +128,19 @@ public final class KernelPlane implements DataPlane {
     public OwnedTable table() { return table; }
 
     @Override
+    public String hostLimit(int ip) {
+        Mappings m = mappings;
+        if (m == null) return null;
+        if (m.limit() == 0) return "no limit (--ports-per-host)";
+        m.lock.lock();
+        try {
+            return "limit " + m.limit() + " per protocol (--ports-per-host), reached " + m.hostHits(ip) + " times";
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    @Override
     public boolean mappingsAreFlows() { return false; }
 
     @Override
@@ -136,7 +149,7 @@ public final class KernelPlane implements DataPlane {
     }
 
     private void expiryLoop() {
-        long tick = Math.max(100, Math.min(1000, cfg.holdSeconds() * 250L));
+        long tick = Math.max(100, Math.min(1000, Math.min(cfg.holdSeconds(), cfg.economy().tcpHoldSeconds()) * 250L));
         while (running) {
             try {
                 Thread.sleep(tick);
@@ -149,8 +162,17 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public String describe() {
-        return "interface " + cfg.wanIf() + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold "
-                + cfg.holdSeconds() + " s, " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))
+        var e = cfg.economy();
+        StringBuilder fc = new StringBuilder();
+        for (int i = 0; i + 1 < e.fullConePorts().length; i += 2) {
+            if (i > 0) fc.append(',');
+            int a = e.fullConePorts()[i], b = e.fullConePorts()[i + 1];
+            fc.append(a == b ? String.valueOf(a) : a + "-" + b);
+        }
+        return "interface " + cfg.wanIf() + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold udp "
+                + cfg.holdSeconds() + " s tcp " + e.tcpHoldSeconds() + " s, full cone to ports " + fc
+                + (e.portsPerHost() > 0 ? ", " + e.portsPerHost() + " ports per host (" + (e.dropOnLimit() ? "drop" : "plain NAT") + " beyond)" : "")
+                + ", " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))
                 + ", queue " + cfg.queueNum() + ", mark bit " + Ruleset.hex(cfg.markBit());
     }
 

@@ -37,7 +37,7 @@ public final class KernelTraining {
             packets.add(PacketMessages.packet(47000, i + 1, 0x400000, ip));
         }
         ReplayTransport queueSide = new ReplayTransport(packets, OutboundPath.BATCH);
-        OutboundPath path = new OutboundPath(new NfQueue(queueSide, 47000), mappings, cfg.markBit(), quiet, count);
+        OutboundPath path = new OutboundPath(new NfQueue(queueSide, 47000), mappings, cfg.markBit(), false, quiet, count);
         long end = System.nanoTime() + millis * 1_000_000L;
         int cycles = 0;
         while (System.nanoTime() < end) {

@@ -35,9 +35,10 @@ final class Mappings implements MappingListener {
     private final MapWriter writer;
     private final FullConeNat nat;
     private final LocalPorts localPorts = new LocalPorts();
+    private final org.conenatd.nat.FlowIndex hostHits = new org.conenatd.nat.FlowIndex(); // LAN address + 1 -> limit hits
     private final KernelPlaneCounters count;
     private final Log log;
-    private final long holdNanos, recheckNanos;
+    private final long[] holdNanos = new long[Protocol.count()], recheckNanos = new long[Protocol.count()];
     private final InboundFlows inbound;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
@@ -60,10 +61,10 @@ final class Mappings implements MappingListener {
         this.nat = nat;
         this.count = count;
         this.log = log;
-        this.holdNanos = cfg.holdSeconds() * 1_000_000_000L;
-        this.recheckNanos = Math.min(holdNanos, 5_000_000_000L);
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
+            holdNanos[i] = cfg.holdSeconds(p) * 1_000_000_000L;
+            recheckNanos[i] = Math.min(holdNanos[i], 5_000_000_000L);
             allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
             out[i] = NftMap.outbound(Ruleset.outMap(p));
             in[i] = NftMap.inbound(Ruleset.inMap(p));
@@ -86,7 +87,7 @@ final class Mappings implements MappingListener {
         int dropped = 0;
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
-            dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos);
+            dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos[i]);
             count.adopted.add(allocators[i].allocated());
         }
         return dropped;
@@ -94,8 +95,19 @@ final class Mappings implements MappingListener {
 
     /** After the first resync: the endpoints of live flows keep their ports ({@link Adoption#fromLiveFlows}). */
     void adoptLiveFlows(long now) {
-        Adoption.fromLiveFlows(this, nat, inbound, refreshInbound(now), now, holdNanos, log);
+        Adoption.fromLiveFlows(this, nat, inbound, refreshInbound(now), now, log);
     }
+
+    long holdNanos(Protocol p) { return holdNanos[p.ordinal()]; }
+
+    /** Times LAN address {@code ip} was at its limit (lock held). */
+    long hostHits(int ip) { return Math.max(0, hostHits.get(Integer.toUnsignedLong(ip) + 1)); }
+
+    /** Ports per host and protocol, 0 for no limit. */
+    int limit() { return cfg.economy().portsPerHost(); }
+
+    /** The ports LAN address {@code ip} holds, per protocol (for list --host and status). */
+    int portsOfHost(Protocol p, int ip) { return enabled(p) ? allocators[p.ordinal()].portsOfHost(ip) : 0; }
 
     /** Stages the elements of a mapping the allocator has just taken on (lock held). */
     void stageAdopted(Protocol p, int port, long ep) {
@@ -103,19 +115,31 @@ final class Mappings implements MappingListener {
         stage(p, port, ep);
     }
 
+    /** {@link #mappingFor} found no port: the pool is exhausted, or the host is at its limit. */
+    static final int EXHAUSTED = -1, HOST_LIMIT = -2;
+
     /**
      * The mapping for a LAN endpoint's first packet (lock held): its port, a new one staged for the
-     * next {@link #commitStaged}, or -1 if the pool is exhausted.
+     * next {@link #commitStaged}, {@link #EXHAUSTED} or {@link #HOST_LIMIT}. A host at its limit
+     * gets no new mapping; its existing ones are never evicted (RFC 6888 REQ-11).
      */
     int mappingFor(Protocol p, long endpoint, long now) {
         PortAllocator a = allocators[p.ordinal()];
         int known = a.portOf(endpoint);
         if (known >= 0) return known; // a second first packet (or a retry) of a mapped endpoint
+        int limit = cfg.economy().portsPerHost();
+        if (limit > 0 && a.portsOfHost(Endpoint.ip(endpoint)) >= limit) {
+            count.hostLimitHits.increment();
+            long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
+            long hits = Math.max(0, hostHits.remove(k));
+            hostHits.add(k, hits + 1);
+            return HOST_LIMIT;
+        }
         localPorts.refresh(now);
-        int port = a.allocate(endpoint, use[p.ordinal()], now, holdNanos);
+        int port = a.allocate(endpoint, use[p.ordinal()], now, holdNanos[p.ordinal()]);
         if (port < 0) {
             count.poolExhausted.increment();
-            return -1;
+            return EXHAUSTED;
         }
         if (staged == stagedPort.length) commitStaged();
         stage(p, port, endpoint);
@@ -193,7 +217,7 @@ final class Mappings implements MappingListener {
             for (Protocol p : cfg.protocols()) {
                 int i = p.ordinal();
                 PortAllocator a = allocators[i];
-                inbound.holdWhileLive(p, a, now, recheckNanos, holdNanos, (port, ep) -> {
+                inbound.holdWhileLive(p, a, now, recheckNanos[i], holdNanos[i], (port, ep) -> {
                     count.keptByInbound.increment();
                     log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
                             + " kept: a flow that came in through it still lives");
@@ -217,14 +241,14 @@ final class Mappings implements MappingListener {
                         count.nftFailures.increment();
                         log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
                         long[] g = chunk.get(entry / 2);
-                        allocators[i].adopt(g[1], (int) g[0], now, holdNanos);
+                        allocators[i].adopt(g[1], (int) g[0], now, holdNanos[i]);
                     });
                 }
                 for (long[] g : gone) {
                     if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there
                     count.expirations.increment();
                     log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + g[0] + " -> " + Endpoint.format(g[1])
-                            + " released (" + cfg.holdSeconds() + " s after its last flow)");
+                            + " released (" + cfg.holdSeconds(p) + " s after its last flow)");
                 }
             }
         } finally {
@@ -261,7 +285,7 @@ final class Mappings implements MappingListener {
             switch (c) {
                 case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(natPort, endpoint);
                 case UNMAPPED, RELEASED, MOVED -> {
-                    if (flows == 0) a.flowsEnded(natPort, endpoint, System.nanoTime(), holdNanos);
+                    if (flows == 0) a.flowsEnded(natPort, endpoint, System.nanoTime(), holdNanos[p.ordinal()]);
                 }
                 case UNKNOWN -> { }
             }

@@ -39,11 +39,14 @@ final class OutboundPath extends QueueWorker {
     private final QueuedPacket pkt = new QueuedPacket();
     private final Ipv4Ports ports = new Ipv4Ports();
     private final int[] ids = new int[BATCH * 4], marks = new int[BATCH * 4];
+    private final boolean[] drop = new boolean[BATCH * 4];
+    private final boolean dropOnLimit;
+    private final org.conenatd.nat.FlowIndex lastLine = new org.conenatd.nat.FlowIndex(); // host + 1 -> last limit line
     private int pending;
-    private long lastExhaustedLine = Long.MIN_VALUE / 2;
 
-    OutboundPath(NfQueue queue, Mappings mappings, int markBit, Log log, KernelPlaneCounters count) {
+    OutboundPath(NfQueue queue, Mappings mappings, int markBit, boolean dropOnLimit, Log log, KernelPlaneCounters count) {
         super(log);
+        this.dropOnLimit = dropOnLimit;
         this.queue = queue;
         this.mappings = mappings;
         this.markBit = markBit;
@@ -58,7 +61,10 @@ final class OutboundPath extends QueueWorker {
     @Override
     protected void rescue() {
         try {
-            for (int i = 0; i < pending; i++) release(i);
+            for (int i = 0; i < pending; i++) {
+                drop[i] = false;
+                release(i);
+            }
             queue.flushVerdicts();
         } catch (NetlinkException | RuntimeException e) {
             log.error("[!] queue: could not pass packets on: " + e);
@@ -96,6 +102,7 @@ final class OutboundPath extends QueueWorker {
             }
             ids[pending] = pkt.id();
             marks[pending] = pkt.mark();
+            drop[pending] = false;
             pending++;
             if (!pkt.hasPayload() || !ports.wrap(buf, pkt.payloadOffset(), pkt.payloadLength())) {
                 count.notPorts.increment();
@@ -104,17 +111,30 @@ final class OutboundPath extends QueueWorker {
             Protocol p = Protocol.of(ports.protocol());
             if (p == null || !mappings.enabled(p)) continue;
             long ep = Endpoint.of(ports.srcAddr(), ports.srcPort());
-            if (mappings.mappingFor(p, ep, now) < 0 && now - lastExhaustedLine > 1_000_000_000L) {
-                // a problem: logged even in quiet mode, but at most once a second (the count says how often)
-                lastExhaustedLine = now;
-                log.warn("[!] " + p.label + " " + Inet4.format(ports.srcAddr()) + ":" + ports.srcPort()
-                        + ": no free port in the pool; plain NAT for this flow (" + count.poolExhausted.sum() + " so far)");
-            }
+            int got = mappings.mappingFor(p, ep, now);
+            if (got >= 0) continue;
+            drop[pending - 1] = dropOnLimit;
+            if (dropOnLimit) count.dropped.increment();
+            limitLine(p, got, now);
         }
     }
 
+    /** A problem: logged even in quiet mode, but at most once a second per host (the counts say how often). */
+    private void limitLine(Protocol p, int got, long now) {
+        long key = Integer.toUnsignedLong(ports.srcAddr()) + 1;
+        long last = lastLine.get(key);
+        if (last != -1 && now - last < 1_000_000_000L) return;
+        lastLine.remove(key);
+        lastLine.add(key, now);
+        String what = got == Mappings.HOST_LIMIT
+                ? "at its limit of " + mappings.limit() + " " + p.label + " ports per host (" + count.hostLimitHits.sum() + " hits so far)"
+                : "no free port in the pool (" + count.poolExhausted.sum() + " so far)";
+        log.warn("[!] " + p.label + " " + Inet4.format(ports.srcAddr()) + ":" + ports.srcPort() + ": " + what
+                + (dropOnLimit ? "; first packet dropped" : "; plain NAT for this flow"));
+    }
+
     private void release(int i) throws NetlinkException {
-        // Accept from mangle FORWARD: the packet goes on to the nat hook, which now finds its element.
-        queue.verdict(ids[i], Verdict.NF_ACCEPT, marks[i] & ~markBit, true, null, 0, 0);
+        // Accept from the forward hook: the packet goes on to the nat hook, which now finds its element.
+        queue.verdict(ids[i], drop[i] ? Verdict.NF_DROP : Verdict.NF_ACCEPT, marks[i] & ~markBit, true, null, 0, 0);
     }
 }

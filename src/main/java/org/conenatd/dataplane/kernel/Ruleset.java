@@ -41,6 +41,8 @@ final class Ruleset {
     /** The named counter of the inbound rules: new inbound flows the maps DNAT'd, all protocols. */
     static final String INBOUND_COUNTER = "inbound";
     static final String SOURCES = "sources";
+    /** The destination ports whose new flows get full cone (--full-cone-ports). */
+    static final String FULL_CONE_PORTS = "full_cone_ports";
 
     static final List<Chain> CHAINS = List.of(
             new Chain("pre", Chain.NAT, NF_INET_PRE_ROUTING, -100 + 1),       // dstnat + 1
@@ -66,6 +68,7 @@ final class Ruleset {
             if (address) sets.add(NftSet.portAndPeer(contactedSet(p), cfg.holdSeconds() * 1000L));
         }
         sets.add(NftSet.prefixes(SOURCES));
+        sets.add(NftSet.portRanges(FULL_CONE_PORTS));
         for (Protocol p : cfg.protocols()) {
             String l = p.label, out = outMap(p), in = inMap(p);
             int proto = p.number;
@@ -87,11 +90,13 @@ final class Ruleset {
             rules.add(rule().oifname(false, wan).iifname(false, wan).ctStatusDnat().l4proto(proto).snatToOriginalDaddrBySource(out)
                     .in("post", "oifname != \"" + wan + "\" iifname != \"" + wan + "\" ct status dnat meta l4proto " + l
                             + " snat ip to ct original ip daddr : ip saddr . " + l + " sport map @" + out));
-            // first packets of endpoints without a mapping: to the WAN, or hairpinned
+            // first packets of endpoints without a mapping: to the WAN, or hairpinned. Only flows to
+            // the full-cone ports: DNS, web and the like keep the plain NAT and never cost a port
             var toWan = rule().oifname(true, wan).ctStateNew();
             if (sources) toWan.saddrIn(SOURCES);
-            rules.add(toWan.l4proto(proto).saddrSportNotIn(out).markOr(cfg.markBit()).in("first",
+            rules.add(toWan.l4proto(proto).dportIn(FULL_CONE_PORTS).saddrSportNotIn(out).markOr(cfg.markBit()).in("first",
                     "oifname \"" + wan + "\" ct state new " + (sources ? "ip saddr @" + SOURCES + " " : "") + "meta l4proto " + l
+                            + " " + l + " dport @" + FULL_CONE_PORTS
                             + " ip saddr . " + l + " sport != @" + out + " meta mark set meta mark | " + hex(cfg.markBit())));
             var hairpin = rule().iifname(false, wan).oifname(false, wan).ctStateNew().ctStatusDnat();
             if (sources) hairpin.saddrIn(SOURCES);
@@ -109,7 +114,8 @@ final class Ruleset {
         rules.add(rule().markHas(cfg.markBit(), nativeQueue).queue(cfg.queueNum(), true, nativeQueue).in("first",
                 "meta mark & " + hex(cfg.markBit()) + " == " + hex(cfg.markBit()) + " queue num " + cfg.queueNum() + " bypass"));
         return new Table(KernelConfig.TABLE, sets, List.of(INBOUND_COUNTER), CHAINS, rules,
-                List.of(new Table.Ranges(SOURCES, sourceRanges(cfg.sources()))));
+                List.of(new Table.Ranges(SOURCES, 4, sourceRanges(cfg.sources())),
+                        new Table.Ranges(FULL_CONE_PORTS, 2, java.util.Arrays.stream(cfg.economy().fullConePorts()).asLongStream().toArray())));
     }
 
     /**

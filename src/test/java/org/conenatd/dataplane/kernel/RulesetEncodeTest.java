@@ -31,7 +31,7 @@ class RulesetEncodeTest {
 
     private static KernelConfig cfg(KernelConfig.Filtering f, List<String> sources) {
         return new KernelConfig("eth0", 47000, 0x400000, 1024, 65535, 300, List.of(Protocol.UDP, Protocol.TCP), 1024,
-                f, sources, List.of(TableProtection.values()));
+                f, sources, List.of(TableProtection.values()), KernelConfig.Economy.DEFAULT);
     }
 
     private static final Table PLAIN = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()), false);
@@ -65,8 +65,10 @@ class RulesetEncodeTest {
         same("rule-pre-hairpin-udp", rule(PLAIN, "pre", "iifname != \"eth0\" fib daddr type local dnat ip to udp"));
         same("rule-post-masq-udp", rule(PLAIN, "post", "oifname \"eth0\" meta l4proto udp"));
         same("rule-post-hairpin-udp", rule(PLAIN, "post", "oifname != \"eth0\" iifname != \"eth0\" ct status dnat meta l4proto udp"));
-        same("rule-first-wan-udp", rule(PLAIN, "first", "oifname \"eth0\" ct state new meta l4proto udp"));
-        same("rule-first-wan-sources-udp", rule(SOURCES, "first", "oifname \"eth0\" ct state new ip saddr @sources meta l4proto udp"));
+        // to the WAN: only flows to the full-cone ports (captured in a table of their own)
+        same("economy-rule-first-wan-udp", rule(PLAIN, "first", "oifname \"eth0\" ct state new meta l4proto udp"));
+        same("economy-rule-first-wan-sources-udp", rule(SOURCES, "first", "oifname \"eth0\" ct state new ip saddr @sources meta l4proto udp"));
+        same("economy-rule-first-wan-tcp", rule(PLAIN, "first", "oifname \"eth0\" ct state new meta l4proto tcp"));
         same("rule-first-hairpin-udp", rule(PLAIN, "first", "iifname != \"eth0\" oifname != \"eth0\" ct state new ct status dnat meta l4proto udp"));
         same("rule-seen-udp", rule(ADDRESS, "seen", "oifname \"eth0\" meta l4proto udp"));
         same("rule-pre-inbound-tcp", rule(PLAIN, "pre", "iifname \"eth0\" fib daddr type local tcp dport"));
