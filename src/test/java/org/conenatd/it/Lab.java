@@ -43,6 +43,7 @@ public final class Lab implements AutoCloseable {
     private final Map<String, String> daemonEnv = new HashMap<>();
     private Path daemonLog;
     private Path statsFile;
+    private Path control;
 
     public Lab() throws IOException {
         this("seed");
@@ -174,6 +175,8 @@ public final class Lab implements AutoCloseable {
         // the default control path is one for the whole machine: labs running side by side (the
         // bench, parallel runs) would each find it taken; a test that wants a socket names its own
         if (!args.contains("--control")) c.addAll(List.of("--control", dir.resolve("control").toString()));
+        int ci = c.indexOf("--control");
+        control = Path.of(c.get(ci + 1));
         c.addAll(args);
         // The launcher passes JVM options through; the daemon writes this file once it is ready
         // (the log line may be silenced by --quiet).
@@ -253,7 +256,16 @@ public final class Lab implements AutoCloseable {
 
     /** The classic STUN client's verdict ("Independent Mapping, Port Dependent Filter, ...") from {@code from} in the LAN. */
     public String stunVerdict(String from) throws IOException {
-        Result r = exec(lan, "timeout", "30", "stun", STUN_PRIMARY, "-i", from);
+        return stunVerdict(List.of("timeout", "30", "stun", STUN_PRIMARY, "-i", from));
+    }
+
+    /** The same verdict from source port {@code port} of {@code from} (the client also uses {@code port + 1}). */
+    public String stunVerdict(String from, int port) throws IOException {
+        return stunVerdict(List.of("timeout", "30", "stun", STUN_PRIMARY, "-p", Integer.toString(port), "-i", from));
+    }
+
+    private String stunVerdict(List<String> cmd) throws IOException {
+        Result r = exec(lan, cmd.toArray(String[]::new));
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("Primary: ([^\\n]*)").matcher(r.out());
         if (!m.find()) throw new AssertionError("stun printed no verdict: " + r.out());
         return m.group(1).trim();
@@ -286,6 +298,18 @@ public final class Lab implements AutoCloseable {
                 "4", "-p", "udp", "-m", "mark", "--mark", "0x1000000/0x1000000", "-j", "NFQUEUE"));
         rule.addAll(List.of(queueTarget));
         return run(rule);
+    }
+
+    /**
+     * Runs the CLI ({@code conenatd list ...}, {@code conenatd status}) against the control socket
+     * of the daemon this lab started last.
+     */
+    public Result cli(String... args) throws IOException {
+        if (control == null) throw new IllegalStateException("no daemon started yet");
+        List<String> c = new ArrayList<>(List.of(conenatd()));
+        c.addAll(List.of(args));
+        c.addAll(List.of("--control", control.toString()));
+        return run(c);
     }
 
     /** The router's whole nftables ruleset as nft prints it. */
