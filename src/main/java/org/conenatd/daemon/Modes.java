@@ -70,7 +70,8 @@ final class Modes {
                     + "kernel mode (-i): in seed mode the kernel's rules choose the ports");
         }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                m.ctTimeout, dnat, TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)))), Inet4.format(ip), null);
+                m.ctTimeout, dnat, dnat.length == 0 ? List.of() // no table of its own without --kernel-dnat
+                        : TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)))), Inet4.format(ip), null);
     }
 
     private static Chosen kernel(Main m) throws StartupException {

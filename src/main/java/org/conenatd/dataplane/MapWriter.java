@@ -16,7 +16,7 @@ import java.util.Arrays;
  * plane's lock).
  */
 public final class MapWriter {
-    /** Told of each entry the kernel refused, in staging order; its changes did not happen. */
+    /** Told of each entry the kernel refused; its changes did not happen. It may not stage or commit. */
     public interface Refused {
         void refused(int entry, NetlinkException why);
     }
@@ -29,6 +29,7 @@ public final class MapWriter {
     private NftMap[] map = new NftMap[64];
     private boolean[] dead = new boolean[32];
     private int ops, entries;
+    private boolean committing;
 
     public MapWriter(NftMaps maps) {
         this.maps = maps;
@@ -38,6 +39,7 @@ public final class MapWriter {
 
     /** Starts an entry; the changes staged until the next one belong to it. Returns its index. */
     public int entry() {
+        if (committing) throw new IllegalStateException("a Refused callback may not stage: the writer is committing");
         if (entries == dead.length) dead = Arrays.copyOf(dead, entries * 2);
         dead[entries] = false;
         return entries++;
@@ -71,6 +73,8 @@ public final class MapWriter {
      * out. Returns how many were refused. Nothing is staged afterwards.
      */
     public int commit(Refused refused) {
+        if (committing) throw new IllegalStateException("a Refused callback may not commit: the writer is committing");
+        committing = true;
         int lost = 0;
         try {
             while (true) {
@@ -81,6 +85,9 @@ public final class MapWriter {
                     return lost;
                 } catch (NetlinkException e) {
                     int bad = maps.failedElement();
+                    // the table or the map itself is gone (deleted under a watched table): no entry
+                    // would do better alone, and a rebuild is coming
+                    if (bad < 0 && e.errno() == org.conenatd.sys.Errno.ENOENT) return lost + allRefused(refused, e);
                     if (bad < 0 || bad >= staged) return lost + oneByOne(refused);
                     int entry = order[bad];
                     dead[entry] = true;
@@ -91,7 +98,19 @@ public final class MapWriter {
         } finally {
             maps.discard();
             ops = entries = 0;
+            committing = false;
         }
+    }
+
+    private int allRefused(Refused refused, NetlinkException e) {
+        int lost = 0;
+        for (int en = 0; en < entries; en++) {
+            if (dead[en]) continue;
+            dead[en] = true;
+            lost++;
+            refused.refused(en, e);
+        }
+        return lost;
     }
 
     /** The error named no element: each live entry alone. */

@@ -47,6 +47,8 @@ public final class OwnedTable {
     private Thread watcher;
     private volatile boolean running;
     private String pendingChange;
+    private boolean tookOver;
+    private volatile boolean ready;
 
     /**
      * @param alternatives the table as the plane wants it, best first: a later one is tried when the
@@ -108,6 +110,8 @@ public final class OwnedTable {
         try {
             NetlinkException last = null;
             for (TableProtection p : choices) {
+                // watching starts before the table exists: a reload right after install is seen
+                if (p == TableProtection.WATCHED) openMonitor();
                 for (int d = 0; d < alternatives.size(); d++) {
                     def = alternatives.get(d);
                     boolean inPlace = mayTakeOver && takesOver(found, p);
@@ -134,6 +138,7 @@ public final class OwnedTable {
                                 + "); using its alternative form");
                     }
                     if (!inPlace) state.replay(maps);
+                    tookOver = inPlace;
                     if (p == TableProtection.WATCHED) startWatching();
                     return inPlace;
                 }
@@ -153,12 +158,16 @@ public final class OwnedTable {
         protection = p;
     }
 
-    private void startWatching() throws StartupException {
+    private void openMonitor() throws StartupException {
+        if (monitor != null) return;
         try {
             monitor = RulesetMonitor.open();
         } catch (NetlinkException e) {
             throw StartupHints.cannotOpen("the nf_tables monitor (NFNLGRP_NFTABLES)", e);
         }
+    }
+
+    private void startWatching() {
         running = true;
         watcher = Thread.ofPlatform().name("table-watch").daemon().start(this::watch);
     }
@@ -167,7 +176,9 @@ public final class OwnedTable {
         RulesetMonitor.Listener l = new RulesetMonitor.Listener() {
             @Override
             public void changed(int msg, String table, int portId) {
-                if (table.equals(def.name()) && portId != maps.portId() && pendingChange == null) pendingChange = what(msg);
+                if (!table.equals(def.name()) || portId == maps.portId()) return;
+                // a deletion flushes first: DELRULE comes before DELTABLE, which says more
+                if (pendingChange == null || msg == NFT_MSG_DELTABLE) pendingChange = what(msg);
             }
 
             @Override
@@ -180,11 +191,9 @@ public final class OwnedTable {
 
             @Override
             public void lost() {
-                try {
-                    if (maps.tableInfo() == null) restore("deleted (ruleset notifications were lost)");
-                } catch (NetlinkException e) {
-                    log.warn("[!] table ip " + def.name() + ": " + e.getMessage());
-                }
+                // anything may have changed: rebuild (restore takes the lock before it uses the socket)
+                pendingChange = null;
+                restore("perhaps changed (ruleset notifications were lost)");
             }
         };
         while (running) {
@@ -232,7 +241,14 @@ public final class OwnedTable {
                 + (last == null ? "" : ", last " + last);
     }
 
-    /** Stops watching and deletes the table; idempotent. */
+    /** The daemon is serving: from now on a stop deletes the table, even one taken over from a previous instance. */
+    public void ready() { ready = true; }
+
+    /**
+     * Stops watching and deletes the table; idempotent. A persistent table taken over from a
+     * previous instance is left in place if the daemon never got ready (a failed restart must not
+     * destroy the mappings the table kept): closing the socket orphans it again.
+     */
     public void remove() {
         running = false;
         if (watcher != null) {
@@ -248,6 +264,11 @@ public final class OwnedTable {
             monitor = null;
         }
         if (protection == null) return;
+        if (tookOver && !ready && protection == TableProtection.PERSIST) {
+            log.warn("[!] table ip " + def.name() + " is left as the previous instance left it: this one stopped before it was ready");
+            protection = null;
+            return;
+        }
         lock.lock();
         try {
             NftBatch b = maps.batch();

@@ -213,7 +213,6 @@ public final class NftMaps implements AutoCloseable {
     /** What the kernel says of a table: its flags and owner, or null if there is none. */
     public record TableInfo(int flags, int ownerPortId) {
         public boolean owned() { return (flags & NFT_TABLE_F_OWNER) != 0; }
-        public boolean persistent() { return (flags & NFT_TABLE_F_PERSIST) != 0; }
     }
 
     /** GETTABLE of this instance's table. */
@@ -242,9 +241,6 @@ public final class NftMaps implements AutoCloseable {
     /** The port id the kernel gave this instance's socket: the nlmsg_pid of the changes it makes. */
     public int portId() { return sock.portId(); }
 
-    private boolean ours(int seq, int endSeq) {
-        return seq - beginSeq >= 0 && endSeq - seq >= 0;
-    }
 
     private NetlinkException failure(MessageReader err, int errno, int total) {
         int seq = err.seq();

@@ -28,7 +28,7 @@ import static org.conenatd.nftables.expr.Reg.part;
 
 /**
  * nft statements as the expressions nft 1.0.6 turns them into, register for register: a rule
- * built here encodes to the bytes {@code nft} sends for the same text (RuleEncodeTest).
+ * built here encodes to the bytes {@code nft} sends for the same text (RulesetEncodeTest).
  */
 public final class RuleBuilder {
     private static final int IFNAMSIZ = 16;

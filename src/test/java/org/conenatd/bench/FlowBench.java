@@ -45,6 +45,10 @@ import java.util.regex.Pattern;
  *       and warm; collapse (seed mode): delivered/s past capacity with the daemon's utime/stime;
  *       modes seed-opt and seed-opt2q (flood only): the README's optional rule; mode seed-kdnat
  *       (inbound, flood, collapse, and a cold variant): seed mode with {@code --kernel-dnat}.</li>
+ *   <li>mixed (kernel mode, {@link MixedBench}): browser-like churn of short TCP and DNS flows at
+ *       rising rates while game endpoints are probed by fresh peers, {@code --full-cone-ports
+ *       1-65535} (today) vs the defaults (new): ports held, queue packets/s, pool exhaustion,
+ *       probes answered.</li>
  *   <li>seed mode only, as before: ingest (conntrack events), steady (an established flow never
  *       touches the queue), startup (ready time and RSS with 64,512 mappings).</li>
  * </ul>
@@ -187,6 +191,9 @@ public final class FlowBench {
                 List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup"));
         Integer unpaced = null, allocN = null, startupN = null;
         Double floodSecs = null;
+        double mixedSeconds = 600;
+        int[] mixedRates = {50, 150, 500};
+        String mixedPool = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--repeat" -> repeat = Integer.parseInt(args[++i]);
@@ -201,6 +208,9 @@ public final class FlowBench {
                 case "--flood-seconds" -> floodSecs = Double.parseDouble(args[++i]);
                 case "--alloc-endpoints" -> allocN = Integer.parseInt(args[++i]);
                 case "--startup-mappings" -> startupN = Integer.parseInt(args[++i]);
+                case "--mixed-seconds" -> mixedSeconds = Double.parseDouble(args[++i]);
+                case "--mixed-rates" -> mixedRates = parse(args[++i]);
+                case "--mixed-pool" -> mixedPool = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -209,14 +219,17 @@ public final class FlowBench {
             if (!List.of("static-dnat", "seed", "kernel", "seed-opt", "seed-opt2q", "seed-kdnat").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
         }
         for (String p : parts) {
-            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse").contains(p)) {
+            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse", "mixed").contains(p)) {
                 throw new IllegalArgumentException("unknown part " + p);
             }
         }
+        if (parts.contains("mixed")) MixedBench.validate(mixedSeconds, mixedRates, mixedPool);
         Files.createDirectories(out);
-        boolean needSeedLab = modes.contains("seed") || parts.contains("ingest") || parts.contains("steady") || parts.contains("startup");
-        boolean needKernelLab = modes.contains("kernel") || parts.contains("alloc") || parts.contains("startup60k");
         boolean modeParts = parts.contains("inbound") || parts.contains("flood") || parts.contains("collapse");
+        // the modes' labs only for the parts that measure modes (tcp, hairpin, cold and mixed build their own)
+        boolean needSeedLab = (modeParts && modes.contains("seed")) || parts.contains("ingest") || parts.contains("steady") || parts.contains("startup");
+        boolean needKernelLab = (modeParts && modes.contains("kernel")) || parts.contains("alloc") || parts.contains("startup60k");
+        MixedBench mixed = null;
         List<Lab> labs = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         try {
@@ -227,6 +240,7 @@ public final class FlowBench {
             Lab seedOpt2Lab = modeParts && modes.contains("seed-opt2q") ? add(labs, new Lab()) : null;
             Lab seedKdnatLab = modeParts && modes.contains("seed-kdnat") ? add(labs, new Lab()) : null;
             FlowBench b = new FlowBench(seedLab, seconds);
+            if (parts.contains("mixed")) mixed = new MixedBench(mixedSeconds, mixedRates, mixedPool, out, b::say);
             b.dumpDir = out;
             b.repeat = repeat;
             if (unpaced != null) b.unpacedCount = unpaced;
@@ -277,6 +291,7 @@ public final class FlowBench {
             if (parts.contains("tcp")) b.tcp();
             if (parts.contains("hairpin")) b.hairpin();
             if (parts.contains("cold")) b.cold();
+            if (mixed != null) mixed.run();
             if (parts.contains("ingest") || parts.contains("steady") || parts.contains("startup")) {
                 if (seedLab.daemonProcess() != null) seedLab.stopDaemon();
                 seedLab.startDaemon("--quiet", "--stats-interval", "20");

@@ -90,8 +90,9 @@ public final class KernelPlane implements DataPlane {
         mappings = new Mappings(cfg, new MapWriter(maps), context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
         table = new OwnedTable(Ruleset.tables(cfg), maps, mappings.lock, context.counters(), context.log());
         NftMaps.TableInfo found = table.existing();
-        if (found != null) adoptLeftMaps();
-        table.install(cfg.tableProtection(), found, m -> mappings.replay());
+        boolean whole = found == null || adoptLeftMaps();
+        // a table whose maps could not all be read is replaced, never taken over with elements nobody knows
+        table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole);
         context.nat().addListener(mappings);
         try {
             inboundCounter = RuleCounter.register(context.counters(), "inbound_flows",
@@ -108,19 +109,21 @@ public final class KernelPlane implements DataPlane {
         expiryThread = context.workers().start("expiry", this::expiryLoop);
     }
 
-    /** The maps of a table a previous instance left: adopted whether the table is taken over or built anew. */
-    private void adoptLeftMaps() throws StartupException {
+    /**
+     * The maps of a table a previous instance left: adopted whether the table is taken over or
+     * built anew. False if a protocol's maps were missing (another configuration left it).
+     */
+    private boolean adoptLeftMaps() throws StartupException {
         try {
-            int dropped = mappings.adoptFromKernel(System.nanoTime());
+            Mappings.Adopted a = mappings.adoptFromKernel(System.nanoTime());
             int adopted = mappings.allocated();
-            if (adopted + dropped > 0) {
+            if (adopted + a.dropped() > 0) {
                 ctx.log().info("[*] adopted " + adopted + " mappings from the maps a previous instance left"
-                        + (dropped > 0 ? "; dropped " + dropped + " inconsistent elements" : ""));
+                        + (a.dropped() > 0 ? "; dropped " + a.dropped() + " inconsistent elements" : ""));
             }
+            return a.whole();
         } catch (NetlinkException e) {
-            if (e.errno() != Errno.ENOENT) { // ENOENT: no such map in the table left behind, nothing to adopt
-                throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage(), e);
-            }
+            throw new StartupException("cannot read the maps of table ip " + KernelConfig.TABLE + ": " + e.getMessage(), e);
         }
     }
 
@@ -146,6 +149,7 @@ public final class KernelPlane implements DataPlane {
     @Override
     public void ready() {
         mappings.adoptLiveFlows(System.nanoTime());
+        table.ready();
     }
 
     private void expiryLoop() {

@@ -10,7 +10,6 @@ import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
 import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.NftMaps;
-import org.conenatd.nftables.SetElemView;
 import org.conenatd.ops.Log;
 
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,7 +50,9 @@ final class Mappings implements MappingListener {
     private final int[] stagedPort = new int[CHUNK];
     private final Protocol[] stagedProto = new Protocol[CHUNK];
     private final long[] stagedEndpoint = new long[CHUNK];
+    private final boolean[] stagedRepair = new boolean[CHUNK];
     private int staged;
+    private long allocating = Endpoint.NONE; // the endpoint allocate() is choosing a port for (lock held)
 
     Mappings(KernelConfig cfg, MapWriter writer, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
@@ -70,7 +71,11 @@ final class Mappings implements MappingListener {
             in[i] = NftMap.inbound(Ruleset.inMap(p));
             // the router's sockets, live outbound flows of any endpoint (plain NAT), and ports that
             // DNAT'd flows (port forwards) used at the last look at conntrack
-            use[i] = port -> localPorts.inUse(p, port) || nat.lookup(p, port) != Endpoint.NONE || inbound.seen(p, port);
+            // (a plain-NAT flow of the endpoint being mapped does not count: it may keep its own port)
+            use[i] = port -> {
+                long holder = nat.lookup(p, port);
+                return localPorts.inUse(p, port) || (holder != Endpoint.NONE && holder != allocating) || inbound.seen(p, port);
+            };
         }
     }
 
@@ -83,14 +88,23 @@ final class Mappings implements MappingListener {
      * working) and adopts every consistent pair; removes the elements that must go (a half pair, or
      * a port outside this instance's pool) and returns how many. Call before the queue runs.
      */
-    int adoptFromKernel(long now) throws NetlinkException {
+    /** What {@link #adoptFromKernel} did: elements removed, and whether every protocol's maps were there. */
+    record Adopted(int dropped, boolean whole) {}
+
+    Adopted adoptFromKernel(long now) throws NetlinkException {
         int dropped = 0;
+        boolean whole = true;
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
-            dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos[i]);
+            try {
+                dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos[i]);
+            } catch (NetlinkException e) {
+                if (e.errno() != org.conenatd.sys.Errno.ENOENT) throw e;
+                whole = false; // a table another configuration left: no maps of this protocol
+            }
             count.adopted.add(allocators[i].allocated());
         }
-        return dropped;
+        return new Adopted(dropped, whole);
     }
 
     /** After the first resync: the endpoints of live flows keep their ports ({@link Adoption#fromLiveFlows}). */
@@ -111,8 +125,7 @@ final class Mappings implements MappingListener {
 
     /** Stages the elements of a mapping the allocator has just taken on (lock held). */
     void stageAdopted(Protocol p, int port, long ep) {
-        if (staged == stagedPort.length) commitStaged();
-        stage(p, port, ep);
+        stage(p, port, ep, false);
     }
 
     /** {@link #mappingFor} found no port: the pool is exhausted, or the host is at its limit. */
@@ -126,7 +139,13 @@ final class Mappings implements MappingListener {
     int mappingFor(Protocol p, long endpoint, long now) {
         PortAllocator a = allocators[p.ordinal()];
         int known = a.portOf(endpoint);
-        if (known >= 0) return known; // a second first packet (or a retry) of a mapped endpoint
+        if (known >= 0) {
+            // a first packet of a mapped endpoint: its out element is missing (a removal half
+            // refused, a refused replay) or its first packet came twice; writing both elements
+            // again is harmless (an equal element is no conflict) and repairs the first case
+            if (!stagedNow(p, known)) stage(p, known, endpoint, true);
+            return known;
+        }
         int limit = cfg.economy().portsPerHost();
         if (limit > 0 && a.portsOfHost(Endpoint.ip(endpoint)) >= limit) {
             count.hostLimitHits.increment();
@@ -136,19 +155,27 @@ final class Mappings implements MappingListener {
             return HOST_LIMIT;
         }
         localPorts.refresh(now);
+        allocating = endpoint;
         int port = a.allocate(endpoint, use[p.ordinal()], now, holdNanos[p.ordinal()]);
+        allocating = Endpoint.NONE;
         if (port < 0) {
             count.poolExhausted.increment();
             return EXHAUSTED;
         }
-        if (staged == stagedPort.length) commitStaged();
-        stage(p, port, endpoint);
+        stage(p, port, endpoint, false);
         count.allocations.increment();
         if (port == Endpoint.port(endpoint)) count.preserved.increment();
         return port;
     }
 
-    private void stage(Protocol p, int port, long ep) {
+    private boolean stagedNow(Protocol p, int port) {
+        for (int i = 0; i < staged; i++) if (stagedPort[i] == port && stagedProto[i] == p) return true;
+        return false;
+    }
+
+    /** Stages a mapping's two elements; a {@code repair} writes those of a mapping that exists already (no log line). */
+    private void stage(Protocol p, int port, long ep, boolean repair) {
+        if (staged == stagedPort.length) commitStaged();
         int i = p.ordinal();
         writer.entry();
         writer.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), 0, port);
@@ -156,6 +183,7 @@ final class Mappings implements MappingListener {
         stagedProto[staged] = p;
         stagedPort[staged] = port;
         stagedEndpoint[staged] = ep;
+        stagedRepair[staged] = repair;
         staged++;
     }
 
@@ -163,9 +191,7 @@ final class Mappings implements MappingListener {
      * Commits the staged elements in one transaction. A refused mapping's allocation is forgotten
      * (it never existed for the kernel either); the writer commits the rest.
      */
-    void commitStaged() { commit(true); }
-
-    private void commit(boolean logEach) {
+    void commitStaged() {
         if (staged == 0) return;
         writer.commit((entry, e) -> {
             count.nftFailures.increment();
@@ -173,8 +199,8 @@ final class Mappings implements MappingListener {
             allocators[stagedProto[entry].ordinal()].forget(stagedPort[entry]);
             stagedPort[entry] = -1;
         });
-        for (int i = 0; i < staged && logEach; i++) {
-            if (stagedPort[i] < 0) continue;
+        for (int i = 0; i < staged; i++) {
+            if (stagedPort[i] < 0 || stagedRepair[i]) continue;
             log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
                     + Endpoint.format(stagedEndpoint[i]) + " allocated");
         }
@@ -192,11 +218,10 @@ final class Mappings implements MappingListener {
             for (int port = a.first(); port <= a.last(); port++) {
                 long ep = a.ownerOf(port);
                 if (ep == Endpoint.NONE) continue;
-                if (staged == stagedPort.length) commit(false);
-                stage(p, port, ep);
+                stage(p, port, ep, true);
             }
         }
-        commit(false);
+        commitStaged();
         return 2 * allocated();
     }
 

@@ -82,8 +82,10 @@ final class OutboundPath extends QueueWorker {
         mappings.lock.lock();
         try {
             for (int b = 0; b < n; b++) handleDatagram(bufs[b], batch.length(b), now);
-            mappings.commitStaged(); // the elements are in the kernel before any packet goes on
         } finally {
+            // the elements are in the kernel before any packet goes on; and a batch cut short by
+            // an error still commits what it staged, so nothing staged outlives the lock
+            mappings.commitStaged();
             mappings.lock.unlock();
         }
         for (int i = 0; i < pending; i++) release(i);

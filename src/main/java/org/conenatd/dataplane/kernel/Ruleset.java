@@ -16,7 +16,7 @@ import static org.conenatd.nftables.RuleBuilder.rule;
 
 /**
  * Kernel mode's table {@code ip conenatd}, as conenatd writes it over netlink (no {@code nft}
- * process; {@code dataplane.nft} in the tests is what {@code nft list table} shows of it):
+ * process; {@code it/kernel-mode.nft} in the test resources is what {@code nft list table} shows of it):
  * <ul>
  *   <li>per protocol a map {@code out_P} (LAN endpoint -> public port) and {@code in_P} (public port
  *       -> LAN endpoint);</li>

@@ -14,7 +14,6 @@ import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.NftMaps;
 import org.conenatd.ops.Counters;
 import org.conenatd.ops.Log;
-import org.conenatd.ops.StartupException;
 import org.conenatd.inet.Inet4;
 
 import java.util.List;
@@ -114,17 +113,6 @@ final class SeedDnatMap implements MappingListener, Runnable {
             }
         });
         return n[0];
-    }
-
-    /**
-     * Marks every port the core maps now (the listener sees only later changes). The walk may race
-     * the event thread, which is harmless: the listener is registered first, so a change the walk
-     * misses is marked by it, and the writer reads each port's receiver when it writes.
-     */
-    void markAllMapped() {
-        nat.table().forEachMapped((p, port, receiver) -> {
-            if (p == Protocol.UDP) mark(port);
-        });
     }
 
     @Override

@@ -12,7 +12,7 @@ import static org.conenatd.nftables.NfTables.*;
  * written in the order nft 1.0.6 writes them (the byte vectors in the tests hold us to it).
  * Registers are the kernel's numbers: {@link Reg}.
  */
-public sealed interface Expr permits Bitwise, Cmp, Counter, Ct, CtSet, Dynset, Fib, Immediate, Lookup, Masq, Meta,
+public sealed interface Expr permits Bitwise, Cmp, Ct, CtSet, Dynset, Fib, Immediate, Lookup, Masq, Meta,
         MetaSet, Nat, Objref, Payload, Queue, Target {
     /** The expression's name as the kernel registers it ("meta", "cmp", ...). */
     String name();
@@ -53,8 +53,8 @@ public sealed interface Expr permits Bitwise, Cmp, Counter, Ct, CtSet, Dynset, F
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
-    /** A 32-bit value as the kernel keeps it in a register: host order (little-endian here). */
+    /** A 32-bit value as the kernel keeps it in a register: host order. */
     static byte[] u32host(int v) {
-        return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+        return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(v).array();
     }
 }

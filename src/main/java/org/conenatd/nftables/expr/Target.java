@@ -15,12 +15,9 @@ public record Target(String target, int revision, byte[] info) implements Expr {
      * host-order u16, padded to 8 bytes) for one queue, with bypass: no listener means accept.
      */
     public static Target nfqueue(int queueNum, boolean bypass) {
-        byte[] info = new byte[8];
-        info[0] = (byte) queueNum;
-        info[1] = (byte) (queueNum >>> 8);
-        info[2] = 1; // queues_total
-        info[4] = (byte) (bypass ? NFQ_FLAG_BYPASS : 0);
-        return new Target("NFQUEUE", 3, info);
+        java.nio.ByteBuffer info = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+        info.putShort((short) queueNum).putShort((short) 1).putShort((short) (bypass ? NFQ_FLAG_BYPASS : 0)); // num, total, flags
+        return new Target("NFQUEUE", 3, info.array());
     }
 
     @Override public String name() { return "target"; }

@@ -23,13 +23,14 @@ class PortEconomyTest {
     private static final long SECOND = 1_000_000_000L;
 
     private final Counters counters = new Counters();
+    private final FullConeNat nat = new FullConeNat(new MappingTable());
 
     private Mappings mappings(int limit, int udpHold, int tcpHold) {
         KernelConfig cfg = new KernelConfig("wan0", 47000, 0x400000, 20000, 20999, udpHold, List.of(Protocol.UDP, Protocol.TCP), 64,
                 KernelConfig.Filtering.ENDPOINT, List.of(), List.of(TableProtection.values()),
                 new KernelConfig.Economy(tcpHold, new int[] {1024, 65535}, limit, false));
         return new Mappings(cfg, new MapWriter(new NftMaps(new ScriptedNfTables().transport, KernelConfig.TABLE)),
-                new FullConeNat(new MappingTable()), new InboundFlows(sink -> { }), new KernelPlaneCounters(counters),
+                nat, new InboundFlows(sink -> { }), new KernelPlaneCounters(counters),
                 new Log(Log.Level.QUIET, false, 0));
     }
 
@@ -67,6 +68,16 @@ class PortEconomyTest {
         m.expire(System.nanoTime() + 10 * SECOND);
         assertEquals(0, m.portsOfHost(Protocol.UDP, HOST_A));
         assertTrue(allocate(m, Protocol.UDP, HOST_A, 20001, 0) >= 0);
+    }
+
+    @Test
+    void anEndpointWhosePlainNatFlowHoldsItsOwnPortKeepsThatPortWhenMappedButNotAnotherEndpointsPort() {
+        Mappings m = mappings(0, 300, 240);
+        // 10.0.0.101:20500 talked to a DNS server first: plain NAT kept its port
+        nat.flowStarted(Protocol.UDP, parseAddr("198.51.100.53"), 53, 20500, HOST_A, 20500);
+        assertEquals(20500, allocate(m, Protocol.UDP, HOST_A, 20500, 0), "its own plain-NAT flow does not take the port from it");
+        nat.flowStarted(Protocol.UDP, parseAddr("198.51.100.53"), 53, 20600, HOST_B, 20601); // another host's flow on 20600
+        assertNotEquals(20600, allocate(m, Protocol.UDP, HOST_A, 20600, 0), "a port another endpoint's flow holds is never given");
     }
 
     @Test

@@ -76,16 +76,19 @@ class SeedDnatMapTest {
     }
 
     @Test
-    void theMappingsThereBeforeTheListenerAreWrittenToo() {
+    void theMappingsThereBeforeTheTableWasBuiltAreWrittenByTheReplay() {
         FullConeNat earlier = new FullConeNat(new MappingTable());
         earlier.flowStarted(Protocol.UDP, PEER, 3478, 12000, LAN, 5000);
         Counters own = new Counters();
         SeedDnatMap late = new SeedDnatMap(new int[] {10240, 65535}, earlier, new NftMaps(kernel.transport, SeedDnatMap.TABLE),
                 own, new Log(Log.Level.QUIET, false, 0));
         earlier.addListener(late);
-        late.markAllMapped();
+        assertEquals(1, late.replayAll(), "the table was (re)built: every mapped port in the ranges is written again");
         late.drainOnce();
         assertEquals(1, own.value("kernel_dnat_ports"));
+        assertEquals(1, late.replayAll(), "a rebuilt table counts every element as absent");
+        late.drainOnce();
+        assertEquals(1, own.value("kernel_dnat_ports"), "written again, counted once");
     }
 
     @Test
