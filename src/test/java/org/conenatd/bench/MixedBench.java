@@ -941,8 +941,8 @@ final class MixedBench {
             marks.add(new TimePlot.Mark(2 * poolSize, "both pools (" + 2 * poolSize + ")"));
         }
         TimePlot.write("conenatd kernel mode: public ports held under browser-like churn (TCP :443 + DNS :53, one new source port each)",
-                String.format(Locale.ROOT, "solid: today (--full-cone-ports 1-65535, every flow mapped); dashed: new (defaults, 1024-65535); pool %s; "
-                        + "%.0f s per segment; hold 300 s UDP, 240 s TCP", pool == null ? "1024-65535" : pool, seconds),
+                String.format(Locale.ROOT, "solid: today (--full-cone-ports 1-65535: every flow mapped); dashed: new (the defaults); pool %s; "
+                        + "%.0f s a segment; hold 300 s UDP / 240 s TCP", pool == null ? "1024-65535" : pool, seconds),
                 "seconds", "ports held (ports_allocated)", seconds, series, marks, png);
         System.out.println("wrote " + csvFile + ", " + png);
     }
