@@ -114,7 +114,8 @@ public final class ControlProtocol {
         return r.port() < 0 || m.publicPort() == r.port() || Endpoint.port(m.endpoint()) == r.port();
     }
 
-    static final String LIST_HEADER = String.format(Locale.ROOT, "%-5s  %6s  %-21s  %5s  %8s  %s%n", "proto", "public", "lan endpoint", "flows", "age", "hold");
+    static final String LIST_HEADER = String.format(Locale.ROOT, "%-5s  %6s  %-21s  %5s  %8s  %-8s  %-7s  %s%n",
+            "proto", "public", "lan endpoint", "flows", "age", "hold", "origin", "lease");
 
     static String list(Request r, String mode, List<MappingSnapshot.Row> rows) {
         return list(r, mode, rows, null);
@@ -136,8 +137,9 @@ public final class ControlProtocol {
                 sb.append(first ? "\n" : ",\n");
                 json(sb, m);
             } else {
-                sb.append(String.format(Locale.ROOT, "%-5s  %6d  %-21s  %5d  %8s  %s%n", m.protocol().label, m.publicPort(),
-                        Endpoint.format(m.endpoint()), m.flows(), duration(m.ageNanos()), hold(m)));
+                sb.append(String.format(Locale.ROOT, "%-5s  %6d  %-21s  %5d  %8s  %-8s  %-7s  %s%n", m.protocol().label, m.publicPort(),
+                        Endpoint.format(m.endpoint()), m.flows(), duration(m.ageNanos()), hold(m), m.origin().label,
+                        lease(m) + (m.shadowed() ? "  shadowed by a port forward" : "")));
             }
             first = false;
         }
@@ -175,10 +177,21 @@ public final class ControlProtocol {
                 .append(",\"state\":").append(quote(m.held() ? "held" : m.holdLeftNanos() == MappingSnapshot.LIVE ? "live" : "mapped"))
                 .append(",\"hold_left_seconds\":").append(m.held() ? String.valueOf(TimeUnit.NANOSECONDS.toSeconds(m.holdLeftNanos())) : "null")
                 .append(",\"receives\":").append(m.receives())
+                .append(",\"origin\":").append(quote(m.origin().label))
+                .append(",\"lease_left_seconds\":").append(m.leaseLeftNanos() < 0 ? "null"
+                        : m.leaseLeftNanos() == org.conenatd.nat.PortAllocator.FOREVER ? "\"forever\""
+                        : String.valueOf(TimeUnit.NANOSECONDS.toSeconds(m.leaseLeftNanos())))
+                .append(",\"shadowed\":").append(m.shadowed())
                 .append('}');
     }
 
     /** The hold column: time left for a held mapping, "live" while flows live, "-" where there is no hold. */
+    /** "-" without a lease, "forever" for a static mapping, else the lifetime left. */
+    static String lease(MappingSnapshot.Row m) {
+        if (m.leaseLeftNanos() < 0) return "-";
+        return m.leaseLeftNanos() == org.conenatd.nat.PortAllocator.FOREVER ? "forever" : duration(m.leaseLeftNanos());
+    }
+
     static String hold(MappingSnapshot.Row m) {
         if (m.held()) return duration(m.holdLeftNanos());
         return m.holdLeftNanos() == MappingSnapshot.LIVE ? "live" : "-";

@@ -79,6 +79,25 @@ public final class Main implements Callable<Integer> {
                     + "or has its first packet dropped; existing mappings are never evicted (RFC 6888 REQ-11).")
     String onLimit;
 
+    @Option(names = "--static", paramLabel = "<proto:port=lan-ip:lan-port>",
+            description = "Kernel mode: a permanent full-cone mapping, e.g. udp:3074=10.0.0.11:3074 (repeatable).")
+    List<String> statics = new java.util.ArrayList<>();
+
+    @Option(names = "--no-port-mapping", description = "Kernel mode: do not answer NAT-PMP, PCP and UPnP IGD on the LAN side.")
+    boolean noPortMapping;
+
+    @Option(names = "--pcp-third-party",
+            description = "Kernel mode: let NAT-PMP/PCP/UPnP clients map ports for other LAN hosts than themselves.")
+    boolean pcpThirdParty;
+
+    @Option(names = "--map-lifetime-max", paramLabel = "<seconds>", defaultValue = "86400",
+            description = "Kernel mode: the longest lifetime a port-mapping protocol is granted (default ${DEFAULT-VALUE}).")
+    int mapLifetimeMax;
+
+    @Option(names = "--upnp-port", paramLabel = "<port>", defaultValue = "2189",
+            description = "Kernel mode: the TCP port of the UPnP IGD's descriptions and control (LAN side; default ${DEFAULT-VALUE}).")
+    int upnpPort;
+
     @Option(names = "--protocols", paramLabel = "<udp,tcp>", defaultValue = "udp,tcp",
             description = "Kernel mode: the protocols that get full cone (default ${DEFAULT-VALUE}).")
     String protocols;

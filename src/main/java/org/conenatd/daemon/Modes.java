@@ -69,6 +69,10 @@ final class Modes {
             throw new ParameterException(m.spec.commandLine(), "--tcp-hold, --full-cone-ports, --ports-per-host and --on-limit are for "
                     + "kernel mode (-i): in seed mode the kernel's rules choose the ports");
         }
+        if (!m.statics.isEmpty() || m.pcpThirdParty || m.noPortMapping) {
+            throw new ParameterException(m.spec.commandLine(), "--static, --pcp-third-party and --no-port-mapping are for kernel mode (-i): "
+                    + "seed mode answers no port-mapping protocol");
+        }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
                 m.ctTimeout, dnat, dnat.length == 0 ? List.of() // no table of its own without --kernel-dnat
                         : TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)))), Inet4.format(ip), null);
@@ -106,11 +110,17 @@ final class Modes {
             case "drop" -> true;
             default -> throw new StartupException("invalid --on-limit '" + m.onLimit + "': expected plain or drop");
         };
+        if (m.mapLifetimeMax < 1) throw new StartupException("invalid --map-lifetime-max " + m.mapLifetimeMax + ": must be at least 1 second");
+        if (m.upnpPort < 1 || m.upnpPort > 65535) throw new StartupException("invalid --upnp-port " + m.upnpPort + ": must be 1-65535");
+        List<KernelConfig.PortMapping.Static> statics = new ArrayList<>();
+        for (String st : m.statics) statics.add(staticMapping(st, range, protocols, statics));
+        KernelConfig.PortMapping portMapping = new KernelConfig.PortMapping(List.copyOf(statics), !m.noPortMapping, m.pcpThirdParty,
+                m.mapLifetimeMax, m.upnpPort);
         KernelConfig.Economy economy = new KernelConfig.Economy(m.tcpHold, portList(m.fullConePorts, "--full-cone-ports", true),
                 m.portsPerHost == null ? 0 : m.portsPerHost, drop);
         KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
                 m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy);
+                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy, portMapping);
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
 
@@ -160,6 +170,30 @@ final class Modes {
         } catch (NumberFormatException e) {
             throw new StartupException("invalid " + option + " '" + s + "': expected <first>-<last>, like 1024-65535");
         }
+    }
+
+    /** "udp:3074=10.0.0.11:3074": in the pool, of an enabled protocol, neither its port nor its endpoint given twice. */
+    static KernelConfig.PortMapping.Static staticMapping(String s, int[] pool, List<Protocol> protocols,
+                                                          List<KernelConfig.PortMapping.Static> before) throws StartupException {
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("(udp|tcp):(\\d{1,5})=([0-9.]+):(\\d{1,5})").matcher(s.trim().toLowerCase());
+        if (!x.matches()) throw new StartupException("invalid --static '" + s + "': expected <udp|tcp>:<public-port>=<lan-ip>:<lan-port>, like udp:3074=10.0.0.11:3074");
+        Protocol p = x.group(1).equals("udp") ? Protocol.UDP : Protocol.TCP;
+        int pub = Integer.parseInt(x.group(2)), lanPort = Integer.parseInt(x.group(4));
+        int ip;
+        try {
+            ip = Inet4.parseAddr(x.group(3));
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid --static '" + s + "': '" + x.group(3) + "' is not an IPv4 address");
+        }
+        if (!protocols.contains(p)) throw new StartupException("invalid --static '" + s + "': " + p.label + " is not in --protocols");
+        if (pub < pool[0] || pub > pool[1]) throw new StartupException("invalid --static '" + s + "': public port " + pub + " is outside --ports " + pool[0] + "-" + pool[1]);
+        if (lanPort < 1 || lanPort > 65535) throw new StartupException("invalid --static '" + s + "': LAN port " + lanPort + " is outside 1-65535");
+        for (var b : before) {
+            if (b.protocol() == p && (b.publicPort() == pub || (b.lanIp() == ip && b.lanPort() == lanPort))) {
+                throw new StartupException("invalid --static '" + s + "': that public port or LAN endpoint has a static mapping already");
+            }
+        }
+        return new KernelConfig.PortMapping.Static(p, pub, ip, lanPort);
     }
 
     /** "10.0.0.0/24" or "10.0.0.10" (a /32), normalised; the host bits must be zero. */

@@ -17,11 +17,26 @@ public final class MappingSnapshot {
 
     /**
      * One mapping. {@code receives}: the endpoint gets unsolicited traffic to the port (false only
-     * for a second endpoint sharing a port in seed mode).
+     * for a second endpoint sharing a port in seed mode). {@code origin}: who made it;
+     * {@code leaseLeftNanos}: what is left of a port-mapping protocol's lifetime, -1 without one,
+     * {@link PortAllocator#FOREVER} for a static mapping. {@code shadowed}: a port forward of the
+     * router's own rules takes this port's inbound traffic.
      */
     public record Row(Protocol protocol, int publicPort, long endpoint, int flows, long ageNanos, long holdLeftNanos,
-                      boolean receives) {
+                      boolean receives, MappingOrigin origin, long leaseLeftNanos, boolean shadowed) {
+        public Row(Protocol protocol, int publicPort, long endpoint, int flows, long ageNanos, long holdLeftNanos, boolean receives) {
+            this(protocol, publicPort, endpoint, flows, ageNanos, holdLeftNanos, receives, MappingOrigin.DYNAMIC, -1, false);
+        }
+
         public boolean held() { return holdLeftNanos >= 0; }
+    }
+
+    /** Says whether a port forward of the router's rules covers a public port. */
+    @FunctionalInterface
+    public interface Forwards {
+        boolean covers(Protocol p, int port);
+
+        Forwards NONE = (p, port) -> false;
     }
 
     /** Seed mode: every (port, endpoint) pair of the core's table; no hold. */
@@ -37,13 +52,18 @@ public final class MappingSnapshot {
      * flows on it. {@code allocators} may hold nulls (protocols not enabled).
      */
     public static List<Row> ofAllocators(PortAllocator[] allocators, MappingTable table, long now) {
+        return ofAllocators(allocators, table, now, Forwards.NONE);
+    }
+
+    public static List<Row> ofAllocators(PortAllocator[] allocators, MappingTable table, long now, Forwards forwards) {
         List<Row> rows = new ArrayList<>();
         for (PortAllocator a : allocators) {
             if (a == null) continue;
             a.forEach((port, ep) -> {
                 long left = a.holdLeft(port, now);
                 rows.add(new Row(a.protocol(), port, ep, table.flows(a.protocol(), port, ep),
-                        Math.max(0, now - a.since(port)), left < 0 ? LIVE : left, true));
+                        Math.max(0, now - a.since(port)), left < 0 ? LIVE : left, true, a.originOf(port), a.leaseLeft(port, now),
+                        forwards.covers(a.protocol(), port)));
             });
         }
         return rows;

@@ -37,6 +37,8 @@ public final class PortAllocator {
     private final long[] owner = new long[65536];        // port -> endpoint, or Endpoint.NONE
     private final long[] expiresAt = new long[65536];    // port -> deadline, LIVE while flows live
     private final long[] since = new long[65536];        // port -> when it was allocated or adopted (listings)
+    private final long[] keepUntil = new long[65536];    // port -> a lease's end: no expiry before it (0: none)
+    private final byte[] origin = new byte[65536];       // port -> MappingOrigin ordinal
     private final FlowIndex byEndpoint = new FlowIndex(); // endpoint + 1 -> port (key 0 is reserved)
     private final FlowIndex perHost = new FlowIndex();    // LAN address + 1 -> its ports (RFC 6888 REQ-4)
     private int cursor;
@@ -139,6 +141,13 @@ public final class PortAllocator {
         return -1;
     }
 
+    /** Nanoseconds left of the mapping's lease at {@code now}, -1 if it has none, {@link #FOREVER} for a static one. */
+    public long leaseLeft(int port, long now) {
+        long until = keepUntil[port & 0xffff];
+        if (until == 0) return -1;
+        return until == FOREVER ? FOREVER : Math.max(0, until - now);
+    }
+
     /** The endpoint's last flow on its port ended: the mapping is held until {@code now + holdNanos}. */
     public void flowsEnded(int port, long endpoint, long now, long holdNanos) {
         port &= 0xffff;
@@ -201,11 +210,32 @@ public final class PortAllocator {
         return n;
     }
 
-    /** A held mapping whose hold ran out by {@code now}. */
+    /** A held mapping whose hold and lease ran out by {@code now}. */
     private boolean due(int port, long now) {
-        long at = expiresAt[port];
-        return owner[port] != Endpoint.NONE && at != LIVE && at - now <= 0;
+        long at = expiresAt[port], lease = keepUntil[port];
+        return owner[port] != Endpoint.NONE && at != LIVE && at - now <= 0 && (lease == 0 || lease - now <= 0);
     }
+
+    /**
+     * Gives the mapping of {@code port} a lease (a port-mapping protocol's lifetime, or a static
+     * mapping's forever: {@link #FOREVER}): it does not expire before {@code until}, whatever its
+     * flows; its hold after the last flow still applies past that. 0 ends the lease.
+     */
+    public void lease(int port, long endpoint, long until, MappingOrigin by) {
+        port &= 0xffff;
+        if (owner[port] != endpoint) return;
+        keepUntil[port] = until;
+        origin[port] = (byte) by.ordinal();
+    }
+
+    /** A lease that never ends: static mappings. */
+    public static final long FOREVER = Long.MAX_VALUE;
+
+    /** The end of the mapping's lease, 0 if it has none. */
+    public long leaseUntil(int port) { return keepUntil[port & 0xffff]; }
+
+    /** Who made the mapping of {@code port}. */
+    public MappingOrigin originOf(int port) { return MappingOrigin.VALUES[origin[port & 0xffff]]; }
 
     /** Keeps a held mapping of {@code endpoint} until {@code deadline}: something the caller knows of still uses it. */
     public void holdUntil(int port, long endpoint, long deadline) {
@@ -223,6 +253,8 @@ public final class PortAllocator {
     }
 
     private void release(int port) {
+        keepUntil[port] = 0;
+        origin[port] = 0;
         byEndpoint.remove(owner[port] + 1);
         countHost(owner[port], -1);
         owner[port] = Endpoint.NONE;

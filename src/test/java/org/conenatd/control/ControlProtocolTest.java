@@ -39,10 +39,10 @@ class ControlProtocolTest {
         String a = ControlProtocol.answer("list", daemon);
         List<String> lines = a.lines().toList();
         assertEquals(4, lines.size(), a);
-        assertEquals("proto  public  lan endpoint           flows       age  hold", lines.get(0));
-        assertEquals("udp     40000  10.0.0.101:40000           2     1m15s  live", lines.get(1));
-        assertEquals("udp     40001  10.0.0.102:40000           0     1h01m  3m20s", lines.get(2));
-        assertEquals("tcp       443  10.0.0.102:443             1        5s  live", lines.get(3));
+        assertEquals("proto  public  lan endpoint           flows       age  hold      origin   lease", lines.get(0));
+        assertEquals("udp     40000  10.0.0.101:40000           2     1m15s  live      dynamic  -", lines.get(1));
+        assertEquals("udp     40001  10.0.0.102:40000           0     1h01m  3m20s     dynamic  -", lines.get(2));
+        assertEquals("tcp       443  10.0.0.102:443             1        5s  live      dynamic  -", lines.get(3));
     }
 
     @Test
@@ -68,18 +68,35 @@ class ControlProtocolTest {
         String a = ControlProtocol.answer("list --json --host 10.0.0.102", daemon);
         assertEquals("""
                 {"mode":"kernel","mappings":[
-                {"protocol":"udp","public_port":40001,"lan_ip":"10.0.0.102","lan_port":40000,"flows":0,"age_seconds":3700,"state":"held","hold_left_seconds":200,"receives":true},
-                {"protocol":"tcp","public_port":443,"lan_ip":"10.0.0.102","lan_port":443,"flows":1,"age_seconds":5,"state":"live","hold_left_seconds":null,"receives":true}
+                {"protocol":"udp","public_port":40001,"lan_ip":"10.0.0.102","lan_port":40000,"flows":0,"age_seconds":3700,"state":"held","hold_left_seconds":200,"receives":true,"origin":"dynamic","lease_left_seconds":null,"shadowed":false},
+                {"protocol":"tcp","public_port":443,"lan_ip":"10.0.0.102","lan_port":443,"flows":1,"age_seconds":5,"state":"live","hold_left_seconds":null,"receives":true,"origin":"dynamic","lease_left_seconds":null,"shadowed":false}
                 ],"host":{"ip":"10.0.0.102","udp_ports":1,"tcp_ports":1}}
                 """, a);
         assertEquals("{\"mode\":\"kernel\",\"mappings\":[]}\n", ControlProtocol.answer("list --json --port 1", daemon));
     }
 
     @Test
+    void leasesShowWhoMadeThemAndWhatIsLeftAndShadowedPortsSaySo() {
+        daemon.rows = List.of(
+                new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 3074, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.11"), 3074),
+                        0, 10 * FakeDaemon.SECOND, 300 * FakeDaemon.SECOND, true, org.conenatd.nat.MappingOrigin.STATIC,
+                        org.conenatd.nat.PortAllocator.FOREVER, false),
+                new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 5000, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.12"), 5000),
+                        1, 10 * FakeDaemon.SECOND, org.conenatd.nat.MappingSnapshot.LIVE, true, org.conenatd.nat.MappingOrigin.NATPMP,
+                        3600 * FakeDaemon.SECOND, true));
+        List<String> lines = ControlProtocol.answer("list", daemon).lines().toList();
+        assertTrue(lines.get(1).endsWith("static   forever"), lines.get(1));
+        assertTrue(lines.get(2).endsWith("natpmp   1h00m  shadowed by a port forward"), lines.get(2));
+        String j = ControlProtocol.answer("list --json", daemon);
+        assertTrue(j.contains("\"origin\":\"static\",\"lease_left_seconds\":\"forever\",\"shadowed\":false"), j);
+        assertTrue(j.contains("\"origin\":\"natpmp\",\"lease_left_seconds\":3600,\"shadowed\":true"), j);
+    }
+
+    @Test
     void seedRowsHaveNoHold() {
         daemon.rows = List.of(new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 12000,
                 org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.101"), 5000), 1, 0, org.conenatd.nat.MappingSnapshot.NO_HOLD, false));
-        assertTrue(ControlProtocol.answer("list", daemon).lines().toList().get(1).endsWith("0s  -"));
+        assertTrue(ControlProtocol.answer("list", daemon).lines().toList().get(1).endsWith("0s  -         dynamic  -"));
         assertTrue(ControlProtocol.answer("list --json", daemon).contains("\"state\":\"mapped\",\"hold_left_seconds\":null,\"receives\":false"));
     }
 

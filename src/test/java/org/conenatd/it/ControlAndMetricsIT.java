@@ -67,7 +67,7 @@ class ControlAndMetricsIT {
             System.out.println("conenatd list (kernel):\n" + list.out());
             List<String> lines = list.out().lines().toList();
             assertTrue(lines.get(0).startsWith("proto  public  lan endpoint"), list.out());
-            assertTrue(lines.stream().anyMatch(l -> l.matches("udp +40000 +10\\.0\\.0\\.101:40000 +1 +\\d+s +live")), list.out());
+            assertTrue(lines.stream().anyMatch(l -> l.matches("udp +40000 +10\\.0\\.0\\.101:40000 +1 +\\d+s +live +dynamic +-")), list.out());
 
             Result json = cli(lab, control, "list", "--json");
             assertEquals(0, json.code(), json.out());
@@ -102,7 +102,7 @@ class ControlAndMetricsIT {
             lab.exec(lab.rtr, "conntrack", "-F");
             lab.awaitStat("ports_held", v -> v == 1, 5000);
             Result held = cli(lab, control, "list", "--port", "40000");
-            assertTrue(held.out().lines().anyMatch(l -> l.matches("udp +40000 +10\\.0\\.0\\.101:40000 +0 +\\d+s +4m5\\ds")), held.out());
+            assertTrue(held.out().lines().anyMatch(l -> l.matches("udp +40000 +10\\.0\\.0\\.101:40000 +0 +\\d+s +4m5\\ds +dynamic +-")), held.out());
             System.out.println("conenatd list (kernel, held):\n" + held.out());
 
             // a hostile client on the real socket changes nothing

@@ -13,7 +13,20 @@ import java.util.List;
  */
 public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
                            int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
-                           List<String> sources, List<TableProtection> tableProtection, Economy economy) {
+                           List<String> sources, List<TableProtection> tableProtection, Economy economy,
+                           PortMapping portMapping) {
+    /**
+     * Mappings made on request: the operator's static ones, and whether and how NAT-PMP, PCP and
+     * UPnP IGD are answered on the LAN side (whether a host may map for another, the longest
+     * lifetime, the IGD's TCP port).
+     */
+    public record PortMapping(List<Static> statics, boolean serve, boolean thirdParty, int maxLifetimeSeconds, int upnpPort) {
+        public static final PortMapping NONE = new PortMapping(List.of(), false, false, 86400, 2189);
+
+        /** {@code --static udp:3074=10.0.0.11:3074}. */
+        public record Static(Protocol protocol, int publicPort, int lanIp, int lanPort) {}
+    }
+
     /**
      * How the pool is spent (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 6888 REQ-4/11): the TCP hold, the
      * destination ports whose flows get full cone (pairs of first and last; the others keep plain
@@ -43,6 +56,6 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
     public KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort, int holdSeconds,
                         List<Protocol> protocols, int queueMaxLen) {
         this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, Filtering.ENDPOINT, List.of(),
-                List.of(TableProtection.values()), Economy.DEFAULT);
+                List.of(TableProtection.values()), Economy.DEFAULT, PortMapping.NONE);
     }
 }

@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 public final class KernelPlane implements DataPlane {
     private final KernelConfig cfg;
     private OwnedTable table;
+    private Leases leases;
     private NftMaps maps;
     private NfQueue queue;
     private Mappings mappings;
@@ -93,6 +94,8 @@ public final class KernelPlane implements DataPlane {
         boolean whole = found == null || adoptLeftMaps();
         // a table whose maps could not all be read is replaced, never taken over with elements nobody knows
         table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole);
+        leases = new Leases(mappings, cfg.wanIf(), cfg.portMapping().maxLifetimeSeconds(), context.log());
+        leases.applyStatic(cfg.portMapping().statics());
         context.nat().addListener(mappings);
         try {
             inboundCounter = RuleCounter.register(context.counters(), "inbound_flows",
@@ -129,6 +132,9 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public OwnedTable table() { return table; }
+
+    /** Mappings on request (NAT-PMP, PCP, UPnP IGD), from the same allocators; null before start. */
+    public org.conenatd.portmap.PortMapper portMapper() { return leases; }
 
     @Override
     public String hostLimit(int ip) {

@@ -37,7 +37,8 @@ final class Mappings implements MappingListener {
     private final org.conenatd.nat.FlowIndex hostHits = new org.conenatd.nat.FlowIndex(); // LAN address + 1 -> limit hits
     private final KernelPlaneCounters count;
     private final Log log;
-    private final long[] holdNanos = new long[Protocol.count()], recheckNanos = new long[Protocol.count()];
+    private final long[] holdNanos = new long[Protocol.count()];
+    private final Expiry expiry;
     private final InboundFlows inbound;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
@@ -62,10 +63,10 @@ final class Mappings implements MappingListener {
         this.nat = nat;
         this.count = count;
         this.log = log;
+        this.expiry = new Expiry(this, cfg, inbound, count, log);
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             holdNanos[i] = cfg.holdSeconds(p) * 1_000_000_000L;
-            recheckNanos[i] = Math.min(holdNanos[i], 5_000_000_000L);
             allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
             out[i] = NftMap.outbound(Ruleset.outMap(p));
             in[i] = NftMap.inbound(Ruleset.inMap(p));
@@ -83,14 +84,14 @@ final class Mappings implements MappingListener {
 
     boolean enabled(Protocol p) { return allocators[p.ordinal()] != null; }
 
-    /**
-     * Reads the maps a previous instance left (after {@code kill -9} they stay in the kernel and keep
-     * working) and adopts every consistent pair; removes the elements that must go (a half pair, or
-     * a port outside this instance's pool) and returns how many. Call before the queue runs.
-     */
     /** What {@link #adoptFromKernel} did: elements removed, and whether every protocol's maps were there. */
     record Adopted(int dropped, boolean whole) {}
 
+    /**
+     * Reads the maps a previous instance left (after {@code kill -9} they stay in the kernel and keep
+     * working) and adopts every consistent pair; removes the elements that must go (a half pair, or
+     * a port outside this instance's pool). Call before the queue runs.
+     */
     Adopted adoptFromKernel(long now) throws NetlinkException {
         int dropped = 0;
         boolean whole = true;
@@ -122,6 +123,19 @@ final class Mappings implements MappingListener {
 
     /** The ports LAN address {@code ip} holds, per protocol (for list --host and status). */
     int portsOfHost(Protocol p, int ip) { return enabled(p) ? allocators[p.ordinal()].portsOfHost(ip) : 0; }
+
+    /** Whether {@code port} is free for {@code endpoint}: in the pool, unowned, and held by nothing else (lock held). */
+    boolean portFree(Protocol p, int port, long endpoint) {
+        PortAllocator a = allocators[p.ordinal()];
+        if (port < a.first() || port > a.last() || a.ownerOf(port) != Endpoint.NONE) return false;
+        localPorts.refresh(System.nanoTime());
+        allocating = endpoint;
+        try {
+            return !use[p.ordinal()].inUse(port);
+        } finally {
+            allocating = Endpoint.NONE;
+        }
+    }
 
     /** Stages the elements of a mapping the allocator has just taken on (lock held). */
     void stageAdopted(Protocol p, int port, long ep) {
@@ -225,78 +239,38 @@ final class Mappings implements MappingListener {
         return 2 * allocated();
     }
 
+    /** Expires what is due ({@link Expiry}); once a second, from the expiry thread. */
+    void expire(long now) { expiry.expire(now); }
+
     /**
-     * Expires held mappings whose time is up and removes their elements; once a second. A due
-     * mapping that still has a flow that came in through the maps is kept and looked at again
-     * after the recheck interval; once that flow is gone it is held for the hold time.
+     * Removes the elements of mappings the allocator has let go ({port, endpoint} each), in
+     * transactions of at most CHUNK mappings (one batch must fit the send buffer). An element
+     * already gone is gone; one the kernel keeps for another reason takes its mapping back into
+     * the allocator (held), so the daemon never forgets an element the kernel has, and the next
+     * expiry tries again. Lock held.
      */
-    void expire(long now) {
-        boolean due = anyDue(now);
-        long age = now - inbound.refreshedAt();
-        // at most one dump every REFRESH_GAP (a due mapping waits that long at most); and one
-        // every REFRESH_EVERY anyway, so that allocation knows the ports of port forwards
-        if (due ? age < REFRESH_GAP : age < REFRESH_EVERY) return;
-        if (!refreshInbound(now) || !due) return;
-        lock.lock();
-        try {
-            for (Protocol p : cfg.protocols()) {
-                int i = p.ordinal();
-                PortAllocator a = allocators[i];
-                inbound.holdWhileLive(p, a, now, recheckNanos[i], holdNanos[i], (port, ep) -> {
-                    count.keptByInbound.increment();
-                    log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
-                            + " kept: a flow that came in through it still lives");
-                });
-                java.util.List<long[]> gone = new java.util.ArrayList<>();
-                if (a.expire(now, (port, ep) -> gone.add(new long[] {port, ep})) == 0) continue;
-                // in transactions of at most CHUNK mappings: one batch must fit the send buffer. An
-                // element already gone is gone; one the kernel keeps for another reason takes its
-                // mapping back into the allocator (held), so the daemon never forgets an element
-                // the kernel has, and the next expiry tries again.
-                for (int from = 0; from < gone.size(); from += CHUNK) {
-                    java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
-                    for (long[] g : chunk) {
-                        writer.entry();
-                        writer.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
-                        writer.entry();
-                        writer.remove(in[i], 0, (int) g[0]);
-                    }
-                    writer.commit((entry, e) -> {
-                        if (e.errno() == org.conenatd.sys.Errno.ENOENT) return;
-                        count.nftFailures.increment();
-                        log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
-                        long[] g = chunk.get(entry / 2);
-                        allocators[i].adopt(g[1], (int) g[0], now, holdNanos[i]);
-                    });
-                }
-                for (long[] g : gone) {
-                    if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there
-                    count.expirations.increment();
-                    log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + g[0] + " -> " + Endpoint.format(g[1])
-                            + " released (" + cfg.holdSeconds(p) + " s after its last flow)");
-                }
+    void removeReleased(Protocol p, java.util.List<long[]> gone, long now) {
+        int i = p.ordinal();
+        for (int from = 0; from < gone.size(); from += CHUNK) {
+            java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
+            for (long[] g : chunk) {
+                writer.entry();
+                writer.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
+                writer.entry();
+                writer.remove(in[i], 0, (int) g[0]);
             }
-        } finally {
-            lock.unlock();
+            writer.commit((entry, e) -> {
+                if (e.errno() == org.conenatd.sys.Errno.ENOENT) return;
+                count.nftFailures.increment();
+                log.error("[!] " + e.getMessage() + "; the mapping is kept and retried");
+                long[] g = chunk.get(entry / 2);
+                allocators[i].adopt(g[1], (int) g[0], now, holdNanos[i]);
+            });
         }
     }
 
-    private static final long REFRESH_GAP = 2_000_000_000L, REFRESH_EVERY = 30_000_000_000L;
-
-    private boolean refreshInbound(long now) {
+    boolean refreshInbound(long now) {
         return inbound.tryRefresh((p, port) -> allocators[p.ordinal()].ownerOf(port), now, log);
-    }
-
-    private boolean anyDue(long now) {
-        lock.lock();
-        try {
-            for (Protocol p : cfg.protocols()) {
-                if (allocators[p.ordinal()].forEachDue(now, (port, ep) -> { }) > 0) return true;
-            }
-            return false;
-        } finally {
-            lock.unlock();
-        }
     }
 
     @Override

@@ -28,7 +28,7 @@ class PortEconomyTest {
     private Mappings mappings(int limit, int udpHold, int tcpHold) {
         KernelConfig cfg = new KernelConfig("wan0", 47000, 0x400000, 20000, 20999, udpHold, List.of(Protocol.UDP, Protocol.TCP), 64,
                 KernelConfig.Filtering.ENDPOINT, List.of(), List.of(TableProtection.values()),
-                new KernelConfig.Economy(tcpHold, new int[] {1024, 65535}, limit, false));
+                new KernelConfig.Economy(tcpHold, new int[] {1024, 65535}, limit, false), KernelConfig.PortMapping.NONE);
         return new Mappings(cfg, new MapWriter(new NftMaps(new ScriptedNfTables().transport, KernelConfig.TABLE)),
                 nat, new InboundFlows(sink -> { }), new KernelPlaneCounters(counters),
                 new Log(Log.Level.QUIET, false, 0));

@@ -31,7 +31,7 @@ class RulesetEncodeTest {
 
     private static KernelConfig cfg(KernelConfig.Filtering f, List<String> sources) {
         return new KernelConfig("eth0", 47000, 0x400000, 1024, 65535, 300, List.of(Protocol.UDP, Protocol.TCP), 1024,
-                f, sources, List.of(TableProtection.values()), KernelConfig.Economy.DEFAULT);
+                f, sources, List.of(TableProtection.values()), KernelConfig.Economy.DEFAULT, KernelConfig.PortMapping.NONE);
     }
 
     private static final Table PLAIN = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()), false);

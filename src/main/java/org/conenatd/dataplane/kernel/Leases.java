@@ -1,0 +1,211 @@
+package org.conenatd.dataplane.kernel;
+
+import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.MappingOrigin;
+import org.conenatd.nat.PortAllocator;
+import org.conenatd.nat.Protocol;
+import org.conenatd.ops.Log;
+import org.conenatd.portmap.PortMapper;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kernel mode's answer to the port-mapping protocols and to {@code --static}: mappings made on
+ * request, from the same allocators and through the same element writer as the first packets'.
+ * A lease keeps a mapping at least until its lifetime ends (a static one for ever); past that it
+ * lives like any other: while its flows live, plus the hold.
+ */
+final class Leases implements PortMapper {
+    private final Mappings m;
+    private final String wanIf;
+    private final int maxLifetime;
+    private final Log log;
+    private final long started = System.nanoTime();
+    private final Map<Long, String> descriptions = Collections.synchronizedMap(new HashMap<>());
+
+    Leases(Mappings m, String wanIf, int maxLifetimeSeconds, Log log) {
+        this.m = m;
+        this.wanIf = wanIf;
+        this.maxLifetime = maxLifetimeSeconds;
+        this.log = log;
+    }
+
+    @Override
+    public int externalAddress() {
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(wanIf);
+            if (nif == null) return 0;
+            for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                if (a instanceof Inet4Address) return java.nio.ByteBuffer.wrap(a.getAddress()).getInt();
+            }
+        } catch (SocketException e) {
+            // no address to give: the protocols answer that they cannot provide one
+        }
+        return 0;
+    }
+
+    @Override
+    public long epochSeconds() { return (System.nanoTime() - started) / 1_000_000_000L; }
+
+    @Override
+    public int maxLifetimeSeconds() { return maxLifetime; }
+
+    @Override
+    public Grant map(Origin origin, Protocol p, int ip, int lanPort, int suggested, boolean exact, int lifetime, String description)
+            throws Refused {
+        if (!m.enabled(p)) throw new Refused(Reason.UNSUPPORTED, p.label + " gets no full cone here (--protocols)");
+        int granted = Math.max(1, Math.min(lifetime, maxLifetime));
+        long ep = Endpoint.of(ip, lanPort), now = System.nanoTime();
+        m.lock.lock();
+        try {
+            int port = place(p, ep, suggested, exact, now);
+            m.allocator(p).lease(port, ep, now + granted * 1_000_000_000L, MappingOrigin.valueOf(origin.name()));
+            descriptions.put(key(p, port), description == null ? "" : description);
+            log.info("[+] " + p.label + " " + wanIf + ":" + port + " -> " + Endpoint.format(ep) + " leased to " + origin.label
+                    + " for " + granted + " s");
+            return new Grant(port, granted);
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    /** The endpoint's public port: the one it has, the one suggested, or any (lock held). */
+    private int place(Protocol p, long ep, int suggested, boolean exact, long now) throws Refused {
+        PortAllocator a = m.allocator(p);
+        int known = a.portOf(ep);
+        if (known >= 0 && (!exact || suggested == 0 || suggested == known)) return known;
+        if (exact && suggested != 0 && !m.portFree(p, suggested, ep)) {
+            throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggested + " is taken or outside the pool");
+        }
+        if (known >= 0) release(p, known, ep, now); // moved to the port asked for
+        int limit = m.limit();
+        if (limit > 0 && a.portsOfHost(Endpoint.ip(ep)) >= limit) {
+            throw new Refused(Reason.NO_RESOURCES, Endpoint.format(ep) + "'s host is at its limit of " + limit + " ports");
+        }
+        int port;
+        if (suggested != 0 && m.portFree(p, suggested, ep) && a.adopt(ep, suggested, now, m.holdNanos(p))) {
+            port = suggested;
+            m.stageAdopted(p, port, ep);
+        } else {
+            port = m.mappingFor(p, ep, now);
+            if (port < 0) throw new Refused(Reason.NO_RESOURCES, "no free " + p.label + " port in the pool");
+        }
+        m.commitStaged();
+        if (a.portOf(ep) != port) throw new Refused(Reason.NO_RESOURCES, "the kernel refused the mapping's elements");
+        return port;
+    }
+
+    private void release(Protocol p, int port, long ep, long now) {
+        m.allocator(p).forget(port);
+        List<long[]> gone = new ArrayList<>();
+        gone.add(new long[] {port, ep});
+        m.removeReleased(p, gone, now);
+        descriptions.remove(key(p, port));
+    }
+
+    @Override
+    public boolean unmap(Origin origin, Protocol p, int ip, int lanPort) {
+        if (!m.enabled(p)) return false;
+        long ep = Endpoint.of(ip, lanPort);
+        m.lock.lock();
+        try {
+            PortAllocator a = m.allocator(p);
+            int port = a.portOf(ep);
+            if (port < 0 || a.originOf(port) != MappingOrigin.valueOf(origin.name())) return false;
+            if (a.isHeld(port)) {
+                release(p, port, ep, System.nanoTime()); // no flow: gone now, as the protocol asked
+                log.info("[-] " + p.label + " " + wanIf + ":" + port + " -> " + Endpoint.format(ep) + " deleted by " + origin.label);
+            } else {
+                a.lease(port, ep, 0, MappingOrigin.DYNAMIC); // its flows keep it, as conenatd's own
+                descriptions.remove(key(p, port));
+            }
+            return true;
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    @Override
+    public Lease leaseOf(Protocol p, int port) {
+        if (!m.enabled(p) || port < 1 || port > 65535) return null;
+        m.lock.lock();
+        try {
+            return lease(p, port, System.nanoTime());
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    @Override
+    public List<Lease> leases() {
+        List<Lease> out = new ArrayList<>();
+        m.lock.lock();
+        try {
+            long now = System.nanoTime();
+            for (Protocol p : Protocol.values()) {
+                if (!m.enabled(p)) continue;
+                PortAllocator a = m.allocator(p);
+                for (int port = a.first(); port <= a.last(); port++) {
+                    Lease l = lease(p, port, now);
+                    if (l != null) out.add(l);
+                }
+            }
+        } finally {
+            m.lock.unlock();
+        }
+        return out;
+    }
+
+    private Lease lease(Protocol p, int port, long now) {
+        PortAllocator a = m.allocator(p);
+        long ep = a.ownerOf(port);
+        if (ep == Endpoint.NONE) return null;
+        MappingOrigin o = a.originOf(port);
+        if (o == MappingOrigin.DYNAMIC || o == MappingOrigin.STATIC) return null;
+        long left = a.leaseLeft(port, now);
+        return new Lease(Origin.valueOf(o.name()), p, port, Endpoint.ip(ep), Endpoint.port(ep),
+                (int) Math.max(0, left / 1_000_000_000L), descriptions.getOrDefault(key(p, port), ""));
+    }
+
+    /**
+     * Makes the static mappings, at start after the previous instance's are adopted: a static port
+     * is taken from whatever else held it, and its endpoint leaves any other port it had.
+     */
+    void applyStatic(List<KernelConfig.PortMapping.Static> statics) {
+        long now = System.nanoTime();
+        m.lock.lock();
+        try {
+            for (KernelConfig.PortMapping.Static s : statics) {
+                PortAllocator a = m.allocator(s.protocol());
+                long ep = Endpoint.of(s.lanIp(), s.lanPort());
+                long holder = a.ownerOf(s.publicPort());
+                if (holder != ep) {
+                    if (holder != Endpoint.NONE) {
+                        log.warn("[!] " + s.protocol().label + " " + wanIf + ":" + s.publicPort() + " -> " + Endpoint.format(holder)
+                                + " gives way to the static mapping to " + Endpoint.format(ep));
+                        release(s.protocol(), s.publicPort(), holder, now);
+                    }
+                    int had = a.portOf(ep);
+                    if (had >= 0) release(s.protocol(), had, ep, now);
+                    a.adopt(ep, s.publicPort(), now, m.holdNanos(s.protocol()));
+                    m.stageAdopted(s.protocol(), s.publicPort(), ep);
+                }
+                a.lease(s.publicPort(), ep, PortAllocator.FOREVER, MappingOrigin.STATIC);
+                log.info("[+] " + s.protocol().label + " " + wanIf + ":" + s.publicPort() + " -> " + Endpoint.format(ep) + " static");
+            }
+            m.commitStaged();
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    private static long key(Protocol p, int port) { return ((long) p.ordinal() << 16) | port; }
+}
