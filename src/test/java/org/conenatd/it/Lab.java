@@ -413,7 +413,8 @@ public final class Lab implements AutoCloseable {
         java.nio.channels.DatagramChannel ch = Netns.call(lan, () -> {
             java.nio.channels.DatagramChannel c = java.nio.channels.DatagramChannel.open();
             c.bind(new InetSocketAddress(lanAddr, lanPort));
-            c.connect(new InetSocketAddress("203.0.113.10", 9)); // the discard port: nothing listens there
+            // a high port nothing listens on (a well-known one would get no mapping: --full-cone-ports)
+            c.connect(new InetSocketAddress("203.0.113.10", 19999));
             return c;
         });
         try (ch) {
