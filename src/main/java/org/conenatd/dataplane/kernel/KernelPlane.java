@@ -33,6 +33,7 @@ public final class KernelPlane implements DataPlane {
     private final KernelConfig cfg;
     private OwnedTable table;
     private Leases leases;
+    private PortMappingServices services;
     private NftMaps maps;
     private NfQueue queue;
     private Mappings mappings;
@@ -106,6 +107,10 @@ public final class KernelPlane implements DataPlane {
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
         context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
         context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
+        if (cfg.portMapping().serve()) {
+            services = new PortMappingServices(cfg, leases, context.counters(), context.log());
+            services.start();
+        }
         outbound = new OutboundPath(queue, mappings, cfg.markBit(), cfg.economy().dropOnLimit(), context.log(), count);
         running = true;
         queueThread = context.workers().start("nfqueue", outbound);
@@ -203,6 +208,10 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public void stop() {
+        if (services != null) {
+            services.stop(); // no new leases while the rest goes
+            services = null;
+        }
         running = false;
         if (outbound != null) outbound.stop();
         join(queueThread);
