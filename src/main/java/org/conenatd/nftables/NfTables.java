@@ -270,6 +270,35 @@ public final class NfTables {
     public static final int NFT_SET_MAXNAMELEN = 256;
     public static final int NFT_OBJ_MAXNAMELEN = 256;
 
+    // ---- PortForwards: what reading the router's DNAT rules needs (ruleset dumps) ----
+    // (the verdict codes NFT_JUMP/NFT_GOTO are negative, which the header test cannot evaluate:
+    // they live in ForwardRules, checked by PortForwardsHeaderTest)
+    // enum nft_cmp_ops, the orderings
+    public static final int NFT_CMP_LT = 2;
+    public static final int NFT_CMP_LTE = 3;
+    public static final int NFT_CMP_GT = 4;
+    public static final int NFT_CMP_GTE = 5;
+    // enum nft_range_ops, nft_range_attributes
+    public static final int NFT_RANGE_EQ = 0;
+    public static final int NFT_RANGE_NEQ = 1;
+    public static final int NFTA_RANGE_SREG = 1;
+    public static final int NFTA_RANGE_OP = 2;
+    public static final int NFTA_RANGE_FROM_DATA = 3;
+    public static final int NFTA_RANGE_TO_DATA = 4;
+    // enum nft_verdict_attributes
+    public static final int NFTA_VERDICT_CODE = 1;
+    public static final int NFTA_VERDICT_CHAIN = 2;
+    // nf_tables_compat.h: enum nft_match_attributes
+    public static final int NFTA_MATCH_NAME = 1;
+    public static final int NFTA_MATCH_REV = 2;
+    public static final int NFTA_MATCH_INFO = 3;
+    // enum nft_payload_attributes (a payload write), nft_meta_keys
+    public static final int NFTA_PAYLOAD_SREG = 5;
+    public static final int NFT_META_NFPROTO = 15;
+    // nf_nat.h
+    public static final int NF_NAT_RANGE_MAP_IPS = 1 << 0;
+    // ---- end of PortForwards' constants ----
+
     /** nlmsg_type of an nf_tables message: (NFNL_SUBSYS_NFTABLES << 8) | msg. */
     public static int msgType(int msg) {
         return (NFNL_SUBSYS_NFTABLES << 8) | msg;
