@@ -34,6 +34,7 @@ public final class KernelPlane implements DataPlane {
     private OwnedTable table;
     private Leases leases;
     private PortMappingServices services;
+    private ForwardWatch forwards;
     private NftMaps maps;
     private NfQueue queue;
     private Mappings mappings;
@@ -95,6 +96,13 @@ public final class KernelPlane implements DataPlane {
         boolean whole = found == null || adoptLeftMaps();
         // a table whose maps could not all be read is replaced, never taken over with elements nobody knows
         table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole);
+        forwards = new ForwardWatch(mappings, cfg.wanIf(), maps.portId(), count.forwardConflicts, context.log());
+        try {
+            forwards.start();
+            mappings.forwarded = forwards::covers;
+        } catch (NetlinkException e) {
+            context.log().warn("[!] cannot read the router's port forwards, their ports may be allocated: " + e.getMessage());
+        }
         leases = new Leases(mappings, cfg.wanIf(), cfg.portMapping().maxLifetimeSeconds(), context.log());
         leases.applyStatic(cfg.portMapping().statics());
         context.nat().addListener(mappings);
@@ -200,7 +208,7 @@ public final class KernelPlane implements DataPlane {
         for (Protocol p : cfg.protocols()) a[p.ordinal()] = m.allocator(p);
         m.lock.lock();
         try {
-            return MappingSnapshot.ofAllocators(a, nat.table(), now);
+            return MappingSnapshot.ofAllocators(a, nat.table(), now, m.forwarded);
         } finally {
             m.lock.unlock();
         }
@@ -211,6 +219,10 @@ public final class KernelPlane implements DataPlane {
         if (services != null) {
             services.stop(); // no new leases while the rest goes
             services = null;
+        }
+        if (forwards != null) {
+            forwards.stop();
+            forwards = null;
         }
         running = false;
         if (outbound != null) outbound.stop();

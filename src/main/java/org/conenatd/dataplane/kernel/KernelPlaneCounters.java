@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 /** Kernel mode's counters: first packets, allocations, the pool, and the map updates. */
 final class KernelPlaneCounters {
     final LongAdder queued, allocations, preserved, poolExhausted, hostLimitHits, dropped, expirations, keptByInbound, adopted,
-            nftFailures, notPorts;
+            nftFailures, notPorts, forwardConflicts;
 
     KernelPlaneCounters(Counters c) {
         queued = c.counter("queued", "First packets of LAN endpoints without a mapping, handed to conenatd.");
@@ -20,6 +20,7 @@ final class KernelPlaneCounters {
         expirations = c.counter("expirations", "Mappings released after their hold time.");
         keptByInbound = c.counter("kept_by_inbound", "Due mappings kept because a flow that came in through the maps still lived.");
         adopted = c.counter("adopted", "Mappings adopted at start from a previous instance's maps.");
+        forwardConflicts = c.counter("forward_conflicts", "Mappings whose port a port forward of the router's rules took later.");
         nftFailures = c.counter("nft_failures", "Map updates the kernel refused.");
     }
 }

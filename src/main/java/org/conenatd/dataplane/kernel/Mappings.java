@@ -54,6 +54,8 @@ final class Mappings implements MappingListener {
     private final boolean[] stagedRepair = new boolean[CHUNK];
     private int staged;
     private long allocating = Endpoint.NONE; // the endpoint allocate() is choosing a port for (lock held)
+    /** The ports the router's own port forwards take (set once the plane reads them). */
+    volatile org.conenatd.nat.MappingSnapshot.Forwards forwarded = org.conenatd.nat.MappingSnapshot.Forwards.NONE;
 
     Mappings(KernelConfig cfg, MapWriter writer, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
@@ -75,7 +77,8 @@ final class Mappings implements MappingListener {
             // (a plain-NAT flow of the endpoint being mapped does not count: it may keep its own port)
             use[i] = port -> {
                 long holder = nat.lookup(p, port);
-                return localPorts.inUse(p, port) || (holder != Endpoint.NONE && holder != allocating) || inbound.seen(p, port);
+                return localPorts.inUse(p, port) || (holder != Endpoint.NONE && holder != allocating) || inbound.seen(p, port)
+                        || forwarded.covers(p, port);
             };
         }
     }
