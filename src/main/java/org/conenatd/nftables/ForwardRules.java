@@ -34,6 +34,10 @@ import static org.conenatd.nftables.RuleExpr.PORTS;
  * rule, silently; nothing here throws but the set dumps' NetlinkException. At most
  * {@value #MAX_EVALUATIONS} rule evaluations per table (each chain is walked once per distinct
  * protocol and port context it is reached with).
+ *
+ * <p>Over 300 lines because the walk, the register tracking and each port-match form (cmp, range,
+ * orderings, sets, xtables matches) share one per-rule state; split apart, each piece would need
+ * that state's internals.
  */
 final class ForwardRules {
     // enum nft_verdicts (negative: NfTables' header test cannot evaluate them; PortForwardsHeaderTest checks)
