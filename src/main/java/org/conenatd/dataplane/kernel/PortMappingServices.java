@@ -28,6 +28,7 @@ final class PortMappingServices {
     private final Counters counters;
     private final Log log;
     private PortMapServer pcp;
+    private org.conenatd.portmap.upnp.UpnpIgd igd;
 
     PortMappingServices(KernelConfig cfg, PortMapper mapper, Counters counters, Log log) {
         this.cfg = cfg;
@@ -54,8 +55,10 @@ final class PortMappingServices {
 
     void start() throws StartupException {
         List<InetAddress> addrs = new ArrayList<>();
+        List<NetworkInterface> lan;
         try {
-            for (NetworkInterface nif : lanInterfaces(cfg.wanIf())) addrs.addAll(lanAddresses(nif));
+            lan = lanInterfaces(cfg.wanIf());
+            for (NetworkInterface nif : lan) addrs.addAll(lanAddresses(nif));
         } catch (SocketException e) {
             throw new StartupException("cannot list the LAN interfaces for NAT-PMP/PCP/UPnP: " + e.getMessage()
                     + " (or give --no-port-mapping)", e);
@@ -73,9 +76,23 @@ final class PortMappingServices {
             throw new StartupException("cannot serve NAT-PMP/PCP on UDP " + org.conenatd.portmap.pcp.Pcp.SERVER_PORT + " of "
                     + addrs + ": " + e.getMessage() + " (is another daemon, miniupnpd say, answering it? turn that off, or give --no-port-mapping)", e);
         }
+        try {
+            igd = org.conenatd.portmap.upnp.UpnpIgd.start(org.conenatd.portmap.upnp.UpnpIgd.Config.of(lan)
+                    .withPorts(cfg.portMapping().upnpPort(), org.conenatd.portmap.upnp.UpnpIgd.SSDP_PORT)
+                    .withThirdParty(cfg.portMapping().thirdParty()), mapper, log);
+            igd.counters().registerIn(counters);
+        } catch (IOException | IllegalArgumentException e) {
+            stop();
+            throw new StartupException("cannot serve UPnP IGD (SSDP on UDP 1900, HTTP on TCP " + cfg.portMapping().upnpPort() + ") on "
+                    + addrs + ": " + e.getMessage() + " (is another daemon, miniupnpd say, answering it? turn that off, or give --no-port-mapping)", e);
+        }
     }
 
     void stop() {
+        if (igd != null) {
+            igd.close(); // ssdp:byebye
+            igd = null;
+        }
         if (pcp != null) {
             pcp.stop();
             pcp = null;
