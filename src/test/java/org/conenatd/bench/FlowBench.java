@@ -518,8 +518,8 @@ public final class FlowBench {
         int n = rate == UNPACED ? unpacedCount : (int) (rate * seconds);
         t.sink.reset(n);
         QueueStats q0 = t.queue();
-        long[] cpu0 = cpu(t.pid), self0 = cpu(ProcessHandle.current().pid());
-        long[] m0 = machine();
+        long[] cpu0 = ProcStat.cpu(t.pid), self0 = ProcStat.cpu(ProcessHandle.current().pid());
+        long[] m0 = ProcStat.machine();
         long t0 = System.nanoTime();
         long sent = 0;
         double interval = rate == UNPACED ? 0 : 1e9 / rate;
@@ -529,10 +529,10 @@ public final class FlowBench {
             if (t.wan.send(src, 1024 + i % 64_000, NAT, t.dport, i)) sent++;
         }
         long t1 = System.nanoTime();
-        long[] m1 = machine(), self1 = cpu(ProcessHandle.current().pid());
+        long[] m1 = ProcStat.machine(), self1 = ProcStat.cpu(ProcessHandle.current().pid());
         double sendSeconds = (t1 - t0) / 1e9;
         Thread.sleep(1000); // let the last packets land
-        long[] cpu1 = cpu(t.pid);
+        long[] cpu1 = ProcStat.cpu(t.pid);
         QueueStats q1 = t.queue();
         // the daemon's CPU until the packets landed, per second of sending (% of one core)
         double cpuPct = t.pid < 0 ? -1 : 100.0 * (cpu1[0] - cpu0[0]) / 100.0 / sendSeconds;
@@ -557,27 +557,6 @@ public final class FlowBench {
             if (wait > 60_000) java.util.concurrent.locks.LockSupport.parkNanos(wait - 50_000);
             else Thread.onSpinWait();
         }
-    }
-
-    /** utime+stime in clock ticks (USER_HZ = 100) and the wall clock, for a CPU share. */
-    private static long[] cpu(long pid) throws IOException {
-        if (pid < 0) return new long[] {0, System.nanoTime()};
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), System.nanoTime()};
-    }
-
-    /** The machine's "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal (ticks). */
-    private static long[] machine() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
-            if (line.startsWith("cpu ")) {
-                String[] f = line.trim().split("\\s+");
-                long[] v = new long[8];
-                for (int i = 0; i < 8; i++) v[i] = Long.parseLong(f[i + 1]);
-                return v;
-            }
-        }
-        throw new IOException("no cpu line in /proc/stat");
     }
 
     private static Cpu split(long[] a, long[] b) {
@@ -658,7 +637,7 @@ public final class FlowBench {
         });
         long f0 = System.nanoTime();
         Thread.sleep(200); // the flood is on before the first legitimate flow
-        long[] cpu0 = cpu(t.pid), m0 = machine();
+        long[] cpu0 = ProcStat.cpu(t.pid), m0 = ProcStat.machine();
         long t0 = System.nanoTime();
         long sent = 0;
         double interval = 1e9 / LEGIT_RATE;
@@ -667,7 +646,7 @@ public final class FlowBench {
             if (t.wan.send(WAN_BASE + (i / 64_000) % 20, 1024 + i % 64_000, NAT, t.dport, i)) sent++;
         }
         long t1 = System.nanoTime();
-        long[] m1 = machine(), cpu1 = cpu(t.pid);
+        long[] m1 = ProcStat.machine(), cpu1 = ProcStat.cpu(t.pid);
         stop.set(true);
         flooder.join();
         double fs = (System.nanoTime() - f0) / 1e9;
@@ -774,7 +753,7 @@ public final class FlowBench {
         Map<String, Long> s0 = stats(l);
         long pid = javaPid(l);
         QueueStats q0 = queueStats(l, KERNEL_QUEUE);
-        long[] c0 = cpu(pid);
+        long[] c0 = ProcStat.cpu(pid);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) lan.send(epAddr(i), epPort(i), ALLOC_DST_A, ALLOC_PORT, i);
         long t1 = System.nanoTime();
@@ -788,7 +767,7 @@ public final class FlowBench {
             Thread.sleep(5);
         }
         last = a.lastArrival();
-        long[] c1 = cpu(pid);
+        long[] c1 = ProcStat.cpu(pid);
         Thread.sleep(500);
         Map<String, Long> s1 = stats(l);
         QueueStats q1 = queueStats(l, KERNEL_QUEUE);
@@ -1114,7 +1093,7 @@ public final class FlowBench {
         flushTcpKeep(l, mode);
         AtomicLong done = new AtomicLong(), failed = new AtomicLong();
         long end = System.nanoTime() + (long) (tcpSeconds * 1e9);
-        long[] self0 = cpu(ProcessHandle.current().pid()), d0 = cpu(pid), m0 = machine();
+        long[] self0 = ProcStat.cpu(ProcessHandle.current().pid()), d0 = ProcStat.cpu(pid), m0 = ProcStat.machine();
         long t0 = System.nanoTime();
         List<Thread> ts = new ArrayList<>();
         for (int k = 0; k < tcpThreads; k++) {
@@ -1138,7 +1117,7 @@ public final class FlowBench {
         }
         for (Thread t : ts) t.join();
         double secs = (System.nanoTime() - t0) / 1e9;
-        long[] self1 = cpu(ProcessHandle.current().pid()), d1 = cpu(pid), m1 = machine();
+        long[] self1 = ProcStat.cpu(ProcessHandle.current().pid()), d1 = ProcStat.cpu(pid), m1 = ProcStat.machine();
         TcpRow r = new TcpRow(mode, rep, done.get(), failed.get(), secs, 100.0 * (self1[0] - self0[0]) / 100.0 / secs,
                 pid < 0 ? -1 : 100.0 * (d1[0] - d0[0]) / 100.0 / secs, split(m0, m1));
         System.out.printf(Locale.ROOT, "tcp %s: %d connections in %.2f s (%.0f/s), %d failed, bench cpu %.0f%%, daemon cpu %.0f%%, machine %s%n",
@@ -1304,14 +1283,14 @@ public final class FlowBench {
     private HairRow hairStep(String mode, int payload, RawUdp tx, int src, int dst, int dport, UdpSink a, long pid, int rep) throws Exception {
         int n = mode.equals("warm-up") ? 20_000 : hairpinCount(payload);
         a.reset(n);
-        long[] m0 = machine(), d0 = cpu(pid);
+        long[] m0 = ProcStat.machine(), d0 = ProcStat.cpu(pid);
         long t0 = System.nanoTime();
         long sent = 0;
         for (int i = 0; i < n; i++) if (tx.send(src, 41000, dst, dport, i)) sent++;
         long t1 = System.nanoTime();
-        long[] m1 = machine();
+        long[] m1 = ProcStat.machine();
         Thread.sleep(700);
-        long[] d1 = cpu(pid);
+        long[] d1 = ProcStat.cpu(pid);
         double secs = Math.max(t1 - t0, a.lastArrival() - t0) / 1e9;
         HairRow r = new HairRow(mode, payload, rep, sent, a.received(), secs, (t1 - t0) / 1e9, split(m0, m1), 100.0 * (d1[0] - d0[0]) / 100.0 / secs);
         System.out.printf(Locale.ROOT, "hairpin %s %d B: %d/%d delivered, %.0f pps, %.1f Mbit/s, machine %s%n", mode, payload, r.received(), sent, r.pps(), r.mbit(), cpu(r.machine()));

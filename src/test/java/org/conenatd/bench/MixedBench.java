@@ -221,7 +221,7 @@ final class MixedBench {
         r.genEnd = r.t0 + (long) (seconds * SECOND);
         Thread wanT = loop("mixed-wan", lab.wan, r, () -> wanLoop(r));
         Thread lanT = loop("mixed-lan", lab.lan, r, () -> lanLoop(r));
-        long[] d0 = cpu(pid), b0 = cpu(ProcessHandle.current().pid()), m0 = machine();
+        long[] d0 = ProcStat.cpu(pid), b0 = ProcStat.cpu(ProcessHandle.current().pid()), m0 = ProcStat.machine();
         long lastQueued = s0.getOrDefault("queued", 0L), lastMtime = -1, peak = 0, ctPeak = 0;
         double lastRate = 0;
         int peakT = 0, firstExhausted = -1, guardStop = -1;
@@ -267,7 +267,7 @@ final class MixedBench {
                             r.tcpFailed.get() + r.udpFailed.get(), ct);
                 }
             }
-            long[] d1 = cpu(pid), b1 = cpu(ProcessHandle.current().pid()), m1 = machine();
+            long[] d1 = ProcStat.cpu(pid), b1 = ProcStat.cpu(ProcessHandle.current().pid()), m1 = ProcStat.machine();
             // drain: connections in flight (at most TCP_TIMEOUT), probes in flight (PROBE_TIMEOUT)
             long drainEnd = System.nanoTime() + TCP_TIMEOUT + 200_000_000L;
             while (System.nanoTime() < drainEnd && (r.tcpStarted.get() > r.tcpDone.get() + r.tcpFailed.get()
@@ -794,28 +794,9 @@ final class MixedBench {
         throw new IllegalStateException("no java process in " + l.rtr);
     }
 
-    /** utime+stime (USER_HZ ticks) and the wall clock. */
-    private static long[] cpu(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), System.nanoTime()};
-    }
-
-    /** Percent of one core between two {@link #cpu} readings. */
+    /** Percent of one core between two {@link ProcStat#cpu} readings. */
     private static double pct(long[] b, long[] a) {
         return 100.0 * (b[0] - a[0]) / 100.0 / ((b[1] - a[1]) / 1e9);
-    }
-
-    private static long[] machine() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
-            if (line.startsWith("cpu ")) {
-                String[] f = line.trim().split("\\s+");
-                long[] v = new long[8];
-                for (int i = 0; i < 8; i++) v[i] = Long.parseLong(f[i + 1]);
-                return v;
-            }
-        }
-        throw new IOException("no cpu line in /proc/stat");
     }
 
     private static double idle(long[] a, long[] b) {

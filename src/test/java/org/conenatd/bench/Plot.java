@@ -1,12 +1,9 @@
 package org.conenatd.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,15 +18,10 @@ final class Plot {
     }
 
     static void deliveredVsOffered(List<FlowBench.Row> rows, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int w = 900, h = 600, l = 90, r = 30, t = 50, b = 70;
         double max = rows.stream().mapToDouble(x -> Math.max(x(x), x.delivered())).max().orElse(1) * 1.05;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
+        Canvas canvas = Canvas.blank(w, h);
+        Graphics2D g = canvas.g();
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString("conenatd: new inbound flows delivered vs offered (unpaced: at the rate the sender reached)", l, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -83,7 +75,6 @@ final class Plot {
             g.fillRect(l + 20, t + 10 + m * 20, 14, 4);
             g.drawString(names[m], l + 40, t + 16 + m * 20);
         }
-        g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        canvas.writePng(png);
     }
 }

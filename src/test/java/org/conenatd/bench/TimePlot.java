@@ -1,13 +1,10 @@
 package org.conenatd.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.Stroke;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,19 +24,14 @@ final class TimePlot {
             new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)};
 
     static void write(String title, String subtitle, String xLabel, String yLabel, double xMax, List<Series> series, List<Mark> marks, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         int w = 1000, h = 640, l = 90, r = 30, t = 80, b = 60;
         double yData = 10;
         for (Series s : series) for (double[] p : s.points()) yData = Math.max(yData, p[1]);
         double yMax = niceCeil(yData * 1.08);
         for (Mark m : marks) if (m.y() <= yData * 1.5 && m.y() > yMax) yMax = niceCeil(m.y() * 1.05); // a pool the data came close to stays in view
         double xm = Math.max(1, xMax);
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
+        Canvas canvas = Canvas.blank(w, h);
+        Graphics2D g = canvas.g();
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.drawString(title, 20, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -88,8 +80,7 @@ final class TimePlot {
             g.setColor(Color.BLACK);
             g.drawString(s.label(), l + 54, ly);
         }
-        g.dispose();
-        ImageIO.write(img, "png", png.toFile());
+        canvas.writePng(png);
     }
 
     private static String label(double v) {

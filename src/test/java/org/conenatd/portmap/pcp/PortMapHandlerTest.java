@@ -1,6 +1,7 @@
 package org.conenatd.portmap.pcp;
 
 import org.conenatd.nat.Protocol;
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.portmap.PortMapper.Lease;
 import org.conenatd.portmap.PortMapper.Origin;
 import org.conenatd.portmap.pcp.NatPmp.MapRequest;
@@ -28,6 +29,13 @@ class PortMapHandlerTest {
 
     final FakePortMapper mapper = new FakePortMapper();
     final PortMapHandler handler = new PortMapHandler(mapper, false);
+
+    /** The mapper's calls, as "map pcp udp ip:port suggest N [exact] for lifetime". */
+    List<String> calls() {
+        return mapper.calls.stream().map(c -> (c.map() ? "map " : "unmap ") + c.origin().label + " " + c.protocol().label
+                + " " + c.internalIp() + ":" + c.internalPort() + (c.map() ? " suggest " + c.suggestedPort()
+                + (c.exact() ? " exact" : "") + " for " + c.lifetimeSeconds() : "")).toList();
+    }
 
     static Pcp.Request map(int protocol, int port, int suggested, long lifetime, Option... options) {
         return new Pcp.Request(Opcode.MAP, lifetime, Address.ofIpv4(HOST), new MapData(N, protocol, port, suggested,
@@ -59,7 +67,7 @@ class PortMapHandlerTest {
     void natPmpMapsTheSourceWithTheSuggestedPortWhenFree() {
         assertEquals(new MapResponse(Protocol.UDP, NatPmp.Result.SUCCESS, 42, 5000, 40003, 3600),
                 natPmp(Protocol.UDP, 5000, 40003, 3600));
-        assertEquals(List.of("map natpmp udp " + HOST + ":5000 suggest 40003 for 3600"), mapper.calls);
+        assertEquals(List.of("map natpmp udp " + HOST + ":5000 suggest 40003 for 3600"), calls());
         mapper.taken.add(40004);
         assertEquals(40000, natPmp(Protocol.TCP, 5000, 40004, 3600).externalPort(), "a taken suggestion: another port");
     }
@@ -68,7 +76,7 @@ class PortMapHandlerTest {
     void natPmpLifetimeIsCapped() {
         mapper.maxLifetime = 3600;
         assertEquals(3600, natPmp(Protocol.UDP, 5000, 0, 0xFFFF_FFFFL).lifetime());
-        assertTrue(mapper.calls.getFirst().endsWith("for 3600"), "capped before the mapper: " + mapper.calls);
+        assertTrue(calls().getFirst().endsWith("for 3600"), "capped before the mapper: " + calls());
     }
 
     @Test
@@ -104,7 +112,7 @@ class PortMapHandlerTest {
         var r = handler.handle(map(17, 5000, 40002, 7200, new Filter(0, 0, Address.ofIpv4(0))), HOST);
         assertEquals(new Pcp.Response(Opcode.MAP, Result.SUCCESS, 7200, 42, new MapData(N, 17, 5000, 40002, Address.ofIpv4(EXT)),
                 List.of(new Filter(0, 0, Address.ofIpv4(0)))), r);
-        assertEquals(List.of("map pcp udp " + HOST + ":5000 suggest 40002 for 7200"), mapper.calls);
+        assertEquals(List.of("map pcp udp " + HOST + ":5000 suggest 40002 for 7200"), calls());
     }
 
     @Test
@@ -112,7 +120,7 @@ class PortMapHandlerTest {
         var r = handler.handle(map(17, 5000, 0, 7200), OTHER);
         assertEquals(Result.ADDRESS_MISMATCH, r.result());
         assertEquals(Pcp.LONG_ERROR_LIFETIME, r.lifetime());
-        assertEquals(List.of(), mapper.calls);
+        assertEquals(List.of(), calls());
     }
 
     @Test
@@ -122,11 +130,11 @@ class PortMapHandlerTest {
         assertEquals(Result.NOT_AUTHORIZED, r.result());
         assertEquals(req.data(), r.data(), "an error copies the request's data");
         assertEquals(req.options(), r.options());
-        assertEquals(List.of(), mapper.calls);
+        assertEquals(List.of(), calls());
 
         var allowed = new PortMapHandler(mapper, true);
         assertEquals(Result.SUCCESS, allowed.handle(req, HOST).result());
-        assertEquals(List.of("map pcp udp " + OTHER + ":5000 suggest 0 for 7200"), mapper.calls);
+        assertEquals(List.of("map pcp udp " + OTHER + ":5000 suggest 0 for 7200"), calls());
         assertEquals(Result.MALFORMED_OPTION, allowed.handle(map(17, 5000, 0, 7200, new ThirdParty(Address.ofIpv4(HOST))), HOST)
                 .result(), "THIRD_PARTY naming the requester itself");
     }
@@ -151,7 +159,7 @@ class PortMapHandlerTest {
         assertEquals(Result.UNSUPP_PROTOCOL, handler.handle(map(132, 5000, 0, 7200), HOST).result(), "SCTP");
         assertEquals(Result.MALFORMED_REQUEST, handler.handle(map(0, 5000, 0, 7200), HOST).result(), "protocol 0 with a port");
         assertEquals(Result.NOT_AUTHORIZED, handler.handle(map(17, 0, 0, 7200), HOST).result(), "all ports");
-        assertEquals(List.of(), mapper.calls);
+        assertEquals(List.of(), calls());
     }
 
     @Test
@@ -160,7 +168,7 @@ class PortMapHandlerTest {
         var r = handler.handle(map(17, 5000, 40001, 7200, new PreferFailure()), HOST);
         assertEquals(Result.CANNOT_PROVIDE_EXTERNAL, r.result());
         assertEquals(Pcp.SHORT_ERROR_LIFETIME, r.lifetime());
-        assertEquals(List.of("map pcp udp " + HOST + ":5000 suggest 40001 exact for 7200"), mapper.calls);
+        assertEquals(List.of("map pcp udp " + HOST + ":5000 suggest 40001 exact for 7200"), calls());
         var without = handler.handle(map(17, 5000, 40001, 7200), HOST);
         assertEquals(Result.SUCCESS, without.result());
         assertEquals(40000, ((MapData) without.data()).externalPort());
@@ -218,7 +226,7 @@ class PortMapHandlerTest {
         mapper.calls.clear();
         var p = handler.handle(peer(6, 5001, 600, 443), HOST);
         assertEquals(40001, ((PeerData) p.data()).externalPort());
-        assertEquals(List.of(), mapper.calls);
+        assertEquals(List.of(), calls());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.conenatd.portmap.pcp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.portmap.pcp.PortMapResponder.Outcome;
 import org.conenatd.portmap.pcp.PortMapResponder.Reply;
 import org.junit.jupiter.api.Test;

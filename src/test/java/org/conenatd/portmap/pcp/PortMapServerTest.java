@@ -1,5 +1,6 @@
 package org.conenatd.portmap.pcp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.nat.Protocol;
 import org.conenatd.ops.Log;
 import org.junit.jupiter.api.AfterEach;

@@ -3,6 +3,7 @@ package org.conenatd.portmap.upnp;
 import org.conenatd.inet.Inet4;
 import org.conenatd.nat.Protocol;
 import org.conenatd.ops.Log;
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.portmap.PortMapper;
 import org.conenatd.portmap.upnp.IgdActions.Outcome;
 import org.conenatd.portmap.upnp.IgdSchema.Action;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The actions' policy on a fake mapper: who may map what, for how long, and which fault otherwise. */
 class IgdActionsTest {
     static final int HOST = Inet4.parseAddr("10.0.0.5"), OTHER = Inet4.parseAddr("10.0.0.6");
-    final FakePortMapper mapper = new FakePortMapper(7200);
+    final FakePortMapper mapper = FakePortMapper.forUpnp(7200);
     final UpnpCounters counters = new UpnpCounters();
     final ByteArrayOutputStream logged = new ByteArrayOutputStream();
     final Log log = new Log(Log.Level.INFO, false, 1000, new PrintStream(logged, true));
@@ -34,6 +35,13 @@ class IgdActionsTest {
 
     IgdActions actions(boolean thirdParty) throws Exception {
         return new IgdActions(mapper, lan(), thirdParty, counters, log);
+    }
+
+    /** The mapper's calls, as "map upnp udp ip:port suggested exact lifetime description". */
+    List<String> calls() {
+        return mapper.calls.stream().map(c -> (c.map() ? "map " : "unmap ") + c.origin().label + " " + c.protocol().label
+                + " " + c.internalIp() + ":" + c.internalPort() + (c.map() ? " " + c.suggestedPort() + " " + c.exact() + " "
+                + c.lifetimeSeconds() + " " + c.description() : "")).toList();
     }
 
     static SoapRequest req(String action, String... nameValues) {
@@ -63,7 +71,7 @@ class IgdActionsTest {
     void addExactPortForItself() throws Exception {
         IgdActions a = actions(false);
         ok(a.handle(Action.ADD_PORT_MAPPING, add("10.0.0.5", 5000, 5001, "UDP", "3600"), HOST));
-        assertEquals(List.of("map upnp udp " + HOST + ":5001 5000 true 3600 test"), mapper.calls);
+        assertEquals(List.of("map upnp udp " + HOST + ":5001 5000 true 3600 test"), calls());
         PortMapper.Lease l = mapper.leaseOf(Protocol.UDP, 5000);
         assertEquals(5001, l.internalPort());
         assertEquals(1, counters.grants());
@@ -113,7 +121,7 @@ class IgdActionsTest {
         int reserved = Integer.parseInt(r.get("NewReservedPort"));
         assertNotEquals(5000, reserved);
         assertEquals(HOST, mapper.leaseOf(Protocol.UDP, reserved).internalIp());
-        assertTrue(mapper.calls.get(1).endsWith("5000 false 7200 "), mapper.calls.toString());
+        assertTrue(calls().get(1).endsWith("5000 false 7200 "), calls().toString());
     }
 
     @Test
@@ -161,12 +169,8 @@ class IgdActionsTest {
 
     @Test
     void poolUsedUpIs728() throws Exception {
-        PortMapper full = new FakePortMapper(60) {
-            @Override
-            public Grant map(Origin o, Protocol p, int ip, int port, int s, boolean exact, int l, String d) throws Refused {
-                throw new Refused(Reason.NO_RESOURCES, "host limit");
-            }
-        };
+        FakePortMapper full = FakePortMapper.forUpnp(60);
+        full.exhausted = true;
         IgdActions a = new IgdActions(full, lan(), false, counters, log);
         assertEquals(UpnpError.NO_PORT_MAPS_AVAILABLE, fault(a.handle(Action.ADD_PORT_MAPPING, add("10.0.0.5", 5000, 5000, "UDP", "0"), HOST)));
     }
@@ -240,7 +244,7 @@ class IgdActionsTest {
         assertEquals(Map.of("NewConnectionType", "IP_Routed", "NewPossibleConnectionTypes", "IP_Routed"),
                 ok(a.handle(Action.GET_CONNECTION_TYPE_INFO, req("GetConnectionTypeInfo"), HOST)));
         assertEquals("Up", ok(a.handle(Action.GET_COMMON_LINK_PROPERTIES, req("GetCommonLinkProperties"), HOST)).get("NewPhysicalLinkStatus"));
-        mapper.external = 0;
+        mapper.externalAddress = 0;
         assertEquals("Disconnected", ok(a.handle(Action.GET_STATUS_INFO, req("GetStatusInfo"), HOST)).get("NewConnectionStatus"));
         assertEquals("", ok(a.handle(Action.GET_EXTERNAL_IP_ADDRESS, req("GetExternalIPAddress"), HOST)).get("NewExternalIPAddress"));
         assertEquals("Down", ok(a.handle(Action.GET_COMMON_LINK_PROPERTIES, req("GetCommonLinkProperties"), HOST)).get("NewPhysicalLinkStatus"));

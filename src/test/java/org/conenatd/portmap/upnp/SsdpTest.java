@@ -1,5 +1,6 @@
 package org.conenatd.portmap.upnp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.ops.Log;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** SSDP over loopback: lo joins the group as a LAN interface would; ports are the kernel's picks. */
 class SsdpTest {
-    final FakePortMapper mapper = new FakePortMapper(7200);
+    final FakePortMapper mapper = FakePortMapper.forUpnp(7200);
     final Log log = new Log(Log.Level.INFO, false, 1000, new PrintStream(new ByteArrayOutputStream(), true));
 
     static final String SEARCH = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nST: %s\r\nMAN: \"ssdp:discover\"\r\nMX: %d\r\n\r\n";

@@ -1,6 +1,7 @@
 package org.conenatd.portmap.upnp;
 
 import org.conenatd.ops.Log;
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.portmap.PortMapper;
 import org.conenatd.portmap.upnp.IgdSchema.Action;
 
@@ -31,7 +32,7 @@ public final class UpnpFuzzHooks {
      * third parties not allowed); returns the leases made, as {internal ip, external port}.
      */
     public static List<int[]> handle(String action, Map<String, String> args, int client) {
-        FakePortMapper mapper = new FakePortMapper(3600);
+        FakePortMapper mapper = FakePortMapper.forUpnp(3600);
         Log quiet = new Log(Log.Level.QUIET, false, 1, new PrintStream(OutputStream.nullOutputStream()));
         try {
             List<LanAddress> lan = List.of(new LanAddress(NetworkInterface.getByName("lo"),

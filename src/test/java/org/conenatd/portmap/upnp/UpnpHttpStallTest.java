@@ -1,5 +1,6 @@
 package org.conenatd.portmap.upnp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.ops.Log;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +35,7 @@ class UpnpHttpStallTest {
     @BeforeEach
     void start() throws Exception {
         lo = LanAddress.of(List.of(NetworkInterface.getByName("lo"))).get(0);
-        IgdActions actions = new IgdActions(new FakePortMapper(60), List.of(lo), false, counters, log);
+        IgdActions actions = new IgdActions(FakePortMapper.forUpnp(60), List.of(lo), false, counters, log);
         http = new UpnpHttp(List.of(lo), 0, actions, Descriptions.root(DeviceIds.fromSeed("x"), "t"), counters, log, 400);
     }
 
@@ -94,7 +95,7 @@ class UpnpHttpStallTest {
     void aFloodBeyondTheQueueIsClosedAtOnce() throws Exception {
         http.close();
         // a long timeout, so that the queue stays full however slowly the flood connects
-        http = new UpnpHttp(List.of(lo), 0, new IgdActions(new FakePortMapper(60), List.of(lo), false, counters, log),
+        http = new UpnpHttp(List.of(lo), 0, new IgdActions(FakePortMapper.forUpnp(60), List.of(lo), false, counters, log),
                 Descriptions.root(DeviceIds.fromSeed("x"), "t"), counters, log, 10_000);
         List<Socket> flood = new ArrayList<>();
         for (int i = 0; i < UpnpHttp.THREADS + UpnpHttp.QUEUE + 8; i++) flood.add(stall("127.0.0.4"));

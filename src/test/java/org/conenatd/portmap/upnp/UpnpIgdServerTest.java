@@ -1,5 +1,6 @@
 package org.conenatd.portmap.upnp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.inet.Inet4;
 import org.conenatd.nat.Protocol;
 import org.conenatd.ops.Log;
@@ -36,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class UpnpIgdServerTest {
     static final String CLIENT = "127.0.0.2";
-    final FakePortMapper mapper = new FakePortMapper(7200);
+    final FakePortMapper mapper = FakePortMapper.forUpnp(7200);
     final ByteArrayOutputStream logged = new ByteArrayOutputStream();
     final Log log = new Log(Log.Level.INFO, false, 1000, new PrintStream(logged, true));
     UpnpIgd igd;
@@ -201,8 +202,8 @@ class UpnpIgdServerTest {
 
     @Test
     void theWanIsNoLan() {
-        FakePortMapper onLo = new FakePortMapper(60);
-        onLo.external = Inet4.parseAddr("127.0.0.1");
+        FakePortMapper onLo = FakePortMapper.forUpnp(60);
+        onLo.externalAddress = Inet4.parseAddr("127.0.0.1");
         assertThrows(IllegalArgumentException.class, () -> UpnpIgd.start(
                 new UpnpIgd.Config(List.of(NetworkInterface.getByName("lo")), 0, 0, false, "x"), onLo, log));
     }

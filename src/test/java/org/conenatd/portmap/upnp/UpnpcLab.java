@@ -1,5 +1,6 @@
 package org.conenatd.portmap.upnp;
 
+import org.conenatd.portmap.FakePortMapper;
 import org.conenatd.ops.Log;
 
 import java.net.NetworkInterface;
@@ -24,7 +25,7 @@ public final class UpnpcLab {
         int port = args.length > 1 ? Integer.parseInt(args[1]) : UpnpIgd.DEFAULT_HTTP_PORT;
         Log log = new Log(Log.Level.DEBUG, false, 1000);
         UpnpIgd igd = UpnpIgd.start(new UpnpIgd.Config(List.of(nif), port, UpnpIgd.SSDP_PORT, false, "conenatd lab"),
-                new FakePortMapper(7200), log);
+                FakePortMapper.forUpnp(7200), log);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             igd.close();

@@ -1,7 +1,6 @@
-package org.conenatd.portmap.pcp;
+package org.conenatd.portmap;
 
 import org.conenatd.nat.Protocol;
-import org.conenatd.portmap.PortMapper;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,20 +11,27 @@ import java.util.TreeMap;
 
 /**
  * A PortMapper in memory, as the interface describes one: a pool of public ports, one lease per
- * endpoint and protocol, suggested ports granted when free, {@code exact} refusing otherwise. Tests
- * set the external address, epoch and cap, take ports away, and read the calls made.
+ * endpoint and protocol, suggested ports granted when free, {@code exact} refusing otherwise, and
+ * leases of any origin kept for listings. Tests set the external address, epoch and cap, take
+ * ports away, and read the calls made. {@link #forUpnp} is the set-up the UPnP suites use.
  */
 public final class FakePortMapper implements PortMapper {
+    /** One call to map() or unmap(); an unmap has no suggestion, lifetime nor description. */
+    public record Call(boolean map, Origin origin, Protocol protocol, int internalIp, int internalPort,
+                       int suggestedPort, boolean exact, int lifetimeSeconds, String description) {}
+
     public volatile int externalAddress = 0xCB007101; // 203.0.113.1
     public volatile long epoch = 42;
     public volatile int maxLifetime = 86_400;
+    /** Suggested ports below this are outside the pool: refused (UNSUPPORTED) when exact, else ignored. */
+    public volatile int lowestSuggestion = 1;
     /** When set, every map() is refused with NO_RESOURCES. */
     public volatile boolean exhausted;
     /** When set, map() throws it, as a mapper whose netlink socket failed might. */
     public volatile RuntimeException failWith;
     /** Ports something else (a static forward, another endpoint) holds. */
     public final Set<Integer> taken = new HashSet<>();
-    public final List<String> calls = new ArrayList<>();
+    public final List<Call> calls = new ArrayList<>();
     private final int low, high;
     private final TreeMap<Long, Lease> byPort = new TreeMap<>(); // protocol ordinal << 16 | port
 
@@ -38,6 +44,15 @@ public final class FakePortMapper implements PortMapper {
         this(40_000, 40_009);
     }
 
+    /** Public address 198.51.100.7, the pool 40000-65535, no suggestions below 1024, leases capped at {@code maxLifetime}. */
+    public static FakePortMapper forUpnp(int maxLifetime) {
+        FakePortMapper m = new FakePortMapper(40_000, 65_535);
+        m.externalAddress = 0xC6336407; // 198.51.100.7
+        m.lowestSuggestion = 1024;
+        m.maxLifetime = maxLifetime;
+        return m;
+    }
+
     @Override public int externalAddress() { return externalAddress; }
 
     @Override public long epochSeconds() { return epoch; }
@@ -47,10 +62,13 @@ public final class FakePortMapper implements PortMapper {
     @Override
     public synchronized Grant map(Origin origin, Protocol protocol, int internalIp, int internalPort, int suggestedPort,
                                   boolean exact, int lifetimeSeconds, String description) throws Refused {
-        calls.add("map " + origin.label + " " + protocol.label + " " + internalIp + ":" + internalPort + " suggest "
-                + suggestedPort + (exact ? " exact" : "") + " for " + lifetimeSeconds);
+        calls.add(new Call(true, origin, protocol, internalIp, internalPort, suggestedPort, exact, lifetimeSeconds, description));
         if (failWith != null) throw failWith;
         if (exhausted) throw new Refused(Reason.NO_RESOURCES, "pool used up");
+        if (suggestedPort != 0 && suggestedPort < lowestSuggestion) {
+            if (exact) throw new Refused(Reason.UNSUPPORTED, "port " + suggestedPort + " outside the pool");
+            suggestedPort = 0;
+        }
         int lifetime = Math.max(1, Math.min(lifetimeSeconds, maxLifetime));
         Lease old = leaseOfEndpoint(protocol, internalIp, internalPort);
         boolean wanted = suggestedPort != 0 && free(protocol, suggestedPort, old);
@@ -79,7 +97,7 @@ public final class FakePortMapper implements PortMapper {
 
     @Override
     public synchronized boolean unmap(Origin origin, Protocol protocol, int internalIp, int internalPort) {
-        calls.add("unmap " + origin.label + " " + protocol.label + " " + internalIp + ":" + internalPort);
+        calls.add(new Call(false, origin, protocol, internalIp, internalPort, 0, false, 0, ""));
         Lease l = leaseOfEndpoint(protocol, internalIp, internalPort);
         if (l == null || l.origin() != origin) return false;
         byPort.remove(key(protocol, l.externalPort()));
@@ -91,6 +109,7 @@ public final class FakePortMapper implements PortMapper {
         return byPort.get(key(protocol, externalPort));
     }
 
+    /** By external port, then protocol. */
     @Override
     public synchronized List<Lease> leases() {
         List<Lease> l = new ArrayList<>(byPort.values());
@@ -98,7 +117,7 @@ public final class FakePortMapper implements PortMapper {
         return l;
     }
 
-    /** Puts a lease as another origin (UPnP, say) would have made it. */
+    /** Puts a lease as another origin (UPnP, NAT-PMP, PCP) would have made it. */
     public synchronized void put(Lease l) {
         byPort.put(key(l.protocol(), l.externalPort()), l);
     }
