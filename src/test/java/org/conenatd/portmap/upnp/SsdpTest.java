@@ -79,7 +79,7 @@ class SsdpTest {
         try (UpnpIgd igd = start(0); DatagramChannel c = client("127.0.0.2")) {
             String st = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
             send(c, SEARCH.formatted(st, 1), group(igd));
-            List<String> replies = collect(c, 1500, 1);
+            List<String> replies = collect(c, 5000, 1);
             assertEquals(1, replies.size(), replies::toString);
             String r = replies.get(0);
             assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"));
@@ -96,7 +96,7 @@ class SsdpTest {
     void multicastSsdpAllGetsEveryAdvert() throws Exception {
         try (UpnpIgd igd = start(0); DatagramChannel c = client("127.0.0.3")) {
             send(c, SEARCH.formatted("ssdp:all", 2), group(igd));
-            List<String> replies = collect(c, 2000, 9);
+            List<String> replies = collect(c, 5000, 9);
             assertEquals(9, replies.size(), replies::toString);
             assertTrue(replies.stream().allMatch(r -> igd.descriptionUrls().get(0).equals(header(r, "LOCATION"))));
             assertTrue(replies.stream().anyMatch(r -> "upnp:rootdevice".equals(header(r, "ST"))));
@@ -136,9 +136,9 @@ class SsdpTest {
             listener.configureBlocking(false);
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
             UpnpIgd igd = start(port);
-            List<String> alive = collect(listener, 1500, 9);
+            List<String> alive = collect(listener, 5000, 9);
             igd.close();
-            List<String> bye = collect(listener, 1500, 9);
+            List<String> bye = collect(listener, 5000, 9);
             assertEquals(9, alive.stream().filter(m -> "ssdp:alive".equals(header(m, "NTS"))).count(), alive::toString);
             assertTrue(alive.stream().allMatch(m -> igd.descriptionUrls().get(0).equals(header(m, "LOCATION"))));
             assertEquals(9, bye.stream().filter(m -> "ssdp:byebye".equals(header(m, "NTS"))).count(), bye::toString);
