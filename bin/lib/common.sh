@@ -108,13 +108,15 @@ find_java_home() {
 # Debian 12 machine needs nothing installed by hand: conenatd-test and bench/run ensure all of
 # these, conenatd-lab the ones its demo uses. coturn is here for turnutils_natdiscovery and
 # prometheus for promtool: only their tools are wanted, never their daemons. help2man and
-# binutils (strip) build the Debian package (`conenatd-build deb`, DebianPackageIT).
+# binutils (strip) build the Debian package (`conenatd-build deb`, DebianPackageIT). natpmpc and
+# miniupnpc (upnpc) are the real NAT-PMP and UPnP IGD clients of PortMappingIT.
 CONENATD_PACKAGES=(
     ip:iproute2 ss:iproute2 iptables:iptables conntrack:conntrack
     stun:stun-client stund:stun-server mvn:maven sysctl:procps pgrep:procps
     ethtool:ethtool tcpdump:tcpdump python3:python3 nft:nftables
     turnutils_natdiscovery:coturn promtool:prometheus
     help2man:help2man strip:binutils dpkg-deb:dpkg
+    natpmpc:natpmpc upnpc:miniupnpc
 )
 
 # ensure_packages CMD[:PKG]...: make sure every CMD is on PATH, installing the missing ones'
