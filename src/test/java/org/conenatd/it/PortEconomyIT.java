@@ -33,7 +33,8 @@ class PortEconomyIT {
         String endpoint() { return ip + ":" + port; }
     }
 
-    private static final Pattern ROW = Pattern.compile("^(udp|tcp) +(\\d+) +([\\d.]+):(\\d+) +(\\d+) +(\\S+) +(\\S+)$");
+    // proto public lan-endpoint flows age hold origin lease [shadowed...]
+    private static final Pattern ROW = Pattern.compile("^(udp|tcp) +(\\d+) +([\\d.]+):(\\d+) +(\\d+) +(\\S+) +(\\S+) +(\\S+) +(\\S+).*$");
 
     private static List<Row> rows(String listOut) {
         return listOut.lines().map(ROW::matcher).filter(Matcher::matches)
