@@ -226,6 +226,11 @@ public final class Daemon {
     }
 
     /** Undoes everything start did, in reverse, and says goodbye with the counters. Idempotent. */
+    /** SIGHUP: the plane reopens its files (the allocation log). */
+    public void reopen() {
+        plane.reopen();
+    }
+
     public void stop() {
         if (!stopping.compareAndSet(false, true)) {
             awaitStopQuietly();

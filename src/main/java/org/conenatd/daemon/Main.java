@@ -83,6 +83,11 @@ public final class Main implements Callable<Integer> {
             description = "Kernel mode: a permanent full-cone mapping, e.g. udp:3074=10.0.0.11:3074 (repeatable).")
     List<String> statics = new java.util.ArrayList<>();
 
+    @Option(names = "--allocation-log", paramLabel = "<file>",
+            description = "Kernel mode: append one JSON line per public port given to or taken back from a LAN endpoint "
+                    + "(RFC 6888 REQ-12: time, protocol, LAN address and port, external address and port); reopened on SIGHUP.")
+    String allocationLog;
+
     @Option(names = "--no-port-mapping", description = "Kernel mode: do not answer NAT-PMP, PCP and UPnP IGD on the LAN side.")
     boolean noPortMapping;
 
@@ -244,6 +249,8 @@ public final class Main implements Callable<Integer> {
         // SIGTERM/SIGINT are the normal way to stop: clean up and exit 0, not the JVM's 143/130.
         // One arriving during start-up is held until the daemon is complete enough to stop.
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        // SIGHUP: files are reopened (logrotate), nothing stops
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Thread.ofPlatform().name("reopen").start(d::reopen));
         for (String sig : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> Thread.ofPlatform().name("stop").start(() -> {
                 try {

@@ -69,9 +69,9 @@ final class Modes {
             throw new ParameterException(m.spec.commandLine(), "--tcp-hold, --full-cone-ports, --ports-per-host and --on-limit are for "
                     + "kernel mode (-i): in seed mode the kernel's rules choose the ports");
         }
-        if (!m.statics.isEmpty() || m.pcpThirdParty || m.noPortMapping) {
-            throw new ParameterException(m.spec.commandLine(), "--static, --pcp-third-party and --no-port-mapping are for kernel mode (-i): "
-                    + "seed mode answers no port-mapping protocol");
+        if (!m.statics.isEmpty() || m.pcpThirdParty || m.noPortMapping || m.allocationLog != null) {
+            throw new ParameterException(m.spec.commandLine(), "--static, --pcp-third-party, --no-port-mapping and --allocation-log are for kernel mode (-i): "
+                    + "seed mode answers no port-mapping protocol, and the kernel's rules choose its ports");
         }
         return new Chosen(new SeedPlane(new SeedPlane.Config(ip, q, last, mark, m.queueMaxLen == null ? SEED_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
                 m.ctTimeout, dnat, dnat.length == 0 ? List.of() // no table of its own without --kernel-dnat
@@ -117,7 +117,7 @@ final class Modes {
         KernelConfig.PortMapping portMapping = new KernelConfig.PortMapping(List.copyOf(statics), !m.noPortMapping, m.pcpThirdParty,
                 m.mapLifetimeMax, m.upnpPort);
         KernelConfig.Economy economy = new KernelConfig.Economy(m.tcpHold, portList(m.fullConePorts, "--full-cone-ports", true),
-                m.portsPerHost == null ? 0 : m.portsPerHost, drop);
+                m.portsPerHost == null ? 0 : m.portsPerHost, drop, m.allocationLog == null ? null : java.nio.file.Path.of(m.allocationLog));
         KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
                 m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
                 filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy, portMapping);

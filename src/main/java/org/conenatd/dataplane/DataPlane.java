@@ -56,6 +56,9 @@ public interface DataPlane {
     /** What limits the public ports of LAN address {@code ip}, and how often it was hit, for {@code list --host}; null if nothing. */
     default String hostLimit(int ip) { return null; }
 
+    /** SIGHUP: reopens the files the plane writes (after logrotate moved them). */
+    default void reopen() { }
+
     /** The nf_tables table the plane writes itself, or null if it writes none. */
     default OwnedTable table() { return null; }
 

@@ -31,10 +31,16 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
      * How the pool is spent (RFC 4787 REQ-5, RFC 5382 REQ-5, RFC 6888 REQ-4/11): the TCP hold, the
      * destination ports whose flows get full cone (pairs of first and last; the others keep plain
      * NAT and never reach the queue), the ports one LAN address may hold per protocol (0: no limit),
-     * and whether a new endpoint beyond a limit is dropped rather than given plain NAT.
+     * whether a new endpoint beyond a limit is dropped rather than given plain NAT, and the file of
+     * allocation records (RFC 6888 REQ-12; null for none).
      */
-    public record Economy(int tcpHoldSeconds, int[] fullConePorts, int portsPerHost, boolean dropOnLimit) {
-        public static final Economy DEFAULT = new Economy(240, new int[] {1024, 65535}, 0, false);
+    public record Economy(int tcpHoldSeconds, int[] fullConePorts, int portsPerHost, boolean dropOnLimit,
+                          java.nio.file.Path allocationLog) {
+        public static final Economy DEFAULT = new Economy(240, new int[] {1024, 65535}, 0, false, null);
+
+        public Economy(int tcpHoldSeconds, int[] fullConePorts, int portsPerHost, boolean dropOnLimit) {
+            this(tcpHoldSeconds, fullConePorts, portsPerHost, dropOnLimit, null);
+        }
     }
 
     /** The hold after the last flow of a mapping of {@code p}. */

@@ -99,11 +99,15 @@ public final class KernelPlane implements DataPlane {
         forwards = new ForwardWatch(mappings, cfg.wanIf(), maps.portId(), count.forwardConflicts, context.log());
         try {
             forwards.start();
-            mappings.forwarded = forwards::covers;
+            mappings.uses.forwarded = forwards::covers;
         } catch (NetlinkException e) {
             context.log().warn("[!] cannot read the router's port forwards, their ports may be allocated: " + e.getMessage());
         }
         leases = new Leases(mappings, cfg.wanIf(), cfg.portMapping().maxLifetimeSeconds(), context.log());
+        if (cfg.economy().allocationLog() != null) {
+            mappings.records = new AllocationRecords(org.conenatd.ops.AllocationLog.open(cfg.economy().allocationLog(), context.log()),
+                    leases::externalAddress);
+        }
         leases.applyStatic(cfg.portMapping().statics());
         context.nat().addListener(mappings);
         try {
@@ -145,6 +149,12 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public OwnedTable table() { return table; }
+
+    @Override
+    public void reopen() {
+        AllocationRecords r = mappings == null ? null : mappings.records;
+        if (r != null) r.reopen();
+    }
 
     /** Mappings on request (NAT-PMP, PCP, UPnP IGD), from the same allocators; null before start. */
     public org.conenatd.portmap.PortMapper portMapper() { return leases; }
@@ -208,7 +218,7 @@ public final class KernelPlane implements DataPlane {
         for (Protocol p : cfg.protocols()) a[p.ordinal()] = m.allocator(p);
         m.lock.lock();
         try {
-            return MappingSnapshot.ofAllocators(a, nat.table(), now, m.forwarded);
+            return MappingSnapshot.ofAllocators(a, nat.table(), now, m.uses.forwarded);
         } finally {
             m.lock.unlock();
         }
@@ -242,6 +252,10 @@ public final class KernelPlane implements DataPlane {
             maps = null;
         }
         closeExpiryConntrack();
+        if (mappings != null && mappings.records != null) {
+            mappings.records.close();
+            mappings.records = null;
+        }
         queueThread = expiryThread = null;
         if (lock != null) {
             lock.close();

@@ -33,7 +33,7 @@ final class Mappings implements MappingListener {
     private final NftMaps maps;
     private final MapWriter writer;
     private final FullConeNat nat;
-    private final LocalPorts localPorts = new LocalPorts();
+    final PortUses uses;
     private final org.conenatd.nat.FlowIndex hostHits = new org.conenatd.nat.FlowIndex(); // LAN address + 1 -> limit hits
     private final KernelPlaneCounters count;
     private final Log log;
@@ -42,7 +42,6 @@ final class Mappings implements MappingListener {
     private final InboundFlows inbound;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
-    private final PortAllocator.PortUse[] use = new PortAllocator.PortUse[Protocol.count()];
     final ReentrantLock lock = new ReentrantLock();
     /** Mappings per transaction (two elements each): well inside the 512 KiB batch buffer. */
     private static final int CHUNK = 1024;
@@ -53,9 +52,8 @@ final class Mappings implements MappingListener {
     private final long[] stagedEndpoint = new long[CHUNK];
     private final boolean[] stagedRepair = new boolean[CHUNK];
     private int staged;
-    private long allocating = Endpoint.NONE; // the endpoint allocate() is choosing a port for (lock held)
-    /** The ports the router's own port forwards take (set once the plane reads them). */
-    volatile org.conenatd.nat.MappingSnapshot.Forwards forwarded = org.conenatd.nat.MappingSnapshot.Forwards.NONE;
+    /** The allocation log's records (--allocation-log), or null. */
+    volatile AllocationRecords records;
 
     Mappings(KernelConfig cfg, MapWriter writer, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
@@ -66,20 +64,13 @@ final class Mappings implements MappingListener {
         this.count = count;
         this.log = log;
         this.expiry = new Expiry(this, cfg, inbound, count, log);
+        this.uses = new PortUses(nat, inbound);
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             holdNanos[i] = cfg.holdSeconds(p) * 1_000_000_000L;
             allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
             out[i] = NftMap.outbound(Ruleset.outMap(p));
             in[i] = NftMap.inbound(Ruleset.inMap(p));
-            // the router's sockets, live outbound flows of any endpoint (plain NAT), and ports that
-            // DNAT'd flows (port forwards) used at the last look at conntrack
-            // (a plain-NAT flow of the endpoint being mapped does not count: it may keep its own port)
-            use[i] = port -> {
-                long holder = nat.lookup(p, port);
-                return localPorts.inUse(p, port) || (holder != Endpoint.NONE && holder != allocating) || inbound.seen(p, port)
-                        || forwarded.covers(p, port);
-            };
         }
     }
 
@@ -118,6 +109,16 @@ final class Mappings implements MappingListener {
 
     long holdNanos(Protocol p) { return holdNanos[p.ordinal()]; }
 
+    /** Whether the endpoint's host holds its --ports-per-host already; counts the hit (lock held). */
+    private boolean atLimit(PortAllocator a, long endpoint) {
+        int limit = cfg.economy().portsPerHost();
+        if (limit == 0 || a.portsOfHost(Endpoint.ip(endpoint)) < limit) return false;
+        count.hostLimitHits.increment();
+        long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
+        hostHits.add(k, Math.max(0, hostHits.remove(k)) + 1);
+        return true;
+    }
+
     /** Times LAN address {@code ip} was at its limit (lock held). */
     long hostHits(int ip) { return Math.max(0, hostHits.get(Integer.toUnsignedLong(ip) + 1)); }
 
@@ -127,18 +128,8 @@ final class Mappings implements MappingListener {
     /** The ports LAN address {@code ip} holds, per protocol (for list --host and status). */
     int portsOfHost(Protocol p, int ip) { return enabled(p) ? allocators[p.ordinal()].portsOfHost(ip) : 0; }
 
-    /** Whether {@code port} is free for {@code endpoint}: in the pool, unowned, and held by nothing else (lock held). */
-    boolean portFree(Protocol p, int port, long endpoint) {
-        PortAllocator a = allocators[p.ordinal()];
-        if (port < a.first() || port > a.last() || a.ownerOf(port) != Endpoint.NONE) return false;
-        localPorts.refresh(System.nanoTime());
-        allocating = endpoint;
-        try {
-            return !use[p.ordinal()].inUse(port);
-        } finally {
-            allocating = Endpoint.NONE;
-        }
-    }
+    /** Whether {@code port} is free for {@code endpoint} (lock held). */
+    boolean portFree(Protocol p, int port, long endpoint) { return uses.free(allocators[p.ordinal()], port, endpoint); }
 
     /** Stages the elements of a mapping the allocator has just taken on (lock held). */
     void stageAdopted(Protocol p, int port, long ep) {
@@ -163,18 +154,8 @@ final class Mappings implements MappingListener {
             if (!stagedNow(p, known)) stage(p, known, endpoint, true);
             return known;
         }
-        int limit = cfg.economy().portsPerHost();
-        if (limit > 0 && a.portsOfHost(Endpoint.ip(endpoint)) >= limit) {
-            count.hostLimitHits.increment();
-            long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
-            long hits = Math.max(0, hostHits.remove(k));
-            hostHits.add(k, hits + 1);
-            return HOST_LIMIT;
-        }
-        localPorts.refresh(now);
-        allocating = endpoint;
-        int port = a.allocate(endpoint, use[p.ordinal()], now, holdNanos[p.ordinal()]);
-        allocating = Endpoint.NONE;
+        if (atLimit(a, endpoint)) return HOST_LIMIT;
+        int port = uses.allocate(a, endpoint, now, holdNanos[p.ordinal()]);
         if (port < 0) {
             count.poolExhausted.increment();
             return EXHAUSTED;
@@ -216,11 +197,14 @@ final class Mappings implements MappingListener {
             allocators[stagedProto[entry].ordinal()].forget(stagedPort[entry]);
             stagedPort[entry] = -1;
         });
+        AllocationRecords r = records;
         for (int i = 0; i < staged; i++) {
             if (stagedPort[i] < 0 || stagedRepair[i]) continue;
             log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
                     + Endpoint.format(stagedEndpoint[i]) + " allocated");
+            if (r != null) r.given(stagedProto[i], stagedPort[i], stagedEndpoint[i]);
         }
+        if (r != null) r.flush();
         staged = 0;
     }
 
@@ -254,6 +238,7 @@ final class Mappings implements MappingListener {
      */
     void removeReleased(Protocol p, java.util.List<long[]> gone, long now) {
         int i = p.ordinal();
+        AllocationRecords r = records;
         for (int from = 0; from < gone.size(); from += CHUNK) {
             java.util.List<long[]> chunk = gone.subList(from, Math.min(gone.size(), from + CHUNK));
             for (long[] g : chunk) {
@@ -270,6 +255,9 @@ final class Mappings implements MappingListener {
                 allocators[i].adopt(g[1], (int) g[0], now, holdNanos[i]);
             });
         }
+        if (r == null) return;
+        for (long[] g : gone) if (allocators[i].ownerOf((int) g[0]) != g[1]) r.taken(p, (int) g[0], g[1]); // not kept back
+        r.flush();
     }
 
     boolean refreshInbound(long now) {
