@@ -131,7 +131,7 @@ class ControlAndMetricsIT {
             Result list = cli(lab, control, "list");
             assertEquals(0, list.code(), list.out());
             System.out.println("conenatd list (seed):\n" + list.out());
-            assertTrue(list.out().lines().anyMatch(l -> l.matches("udp +" + natPort + " +10\\.0\\.0\\.101:40000 +1 +\\d+s +-")), list.out());
+            assertTrue(list.out().lines().anyMatch(l -> l.matches("udp +" + natPort + " +10\\.0\\.0\\.101:40000 +1 +\\d+s +- +dynamic +-")), list.out());
             assertTrue(cli(lab, control, "list", "--json").out().contains("\"public_port\":" + natPort + ",\"lan_ip\":\"10.0.0.101\""));
 
             Result status = cli(lab, control, "status", "--json");
