@@ -312,6 +312,50 @@ public final class Lab implements AutoCloseable {
         return run(c);
     }
 
+    /**
+     * A fresh WAN peer (a socket at {@code peerAddr:peerPort} in the WAN namespace that never
+     * talked to the endpoint) sends to {@code natAddr:natPort}: the LAN socket must get it from the
+     * peer's real address, and its answer must come back from the public port.
+     */
+    public void freshPeerGetsThrough(DatagramSocket lanSock, String peerAddr, int peerPort, String natAddr, int natPort) throws Exception {
+        DatagramSocket peer = udp(wan, peerAddr, peerPort);
+        send(peer, natAddr, natPort, "hello from " + peerAddr);
+        Received in = receive(lanSock, 3000);
+        org.junit.jupiter.api.Assertions.assertNotNull(in, () -> "fresh peer " + peerAddr + ":" + peerPort + " did not reach " + natAddr + ":"
+                + natPort + "\n" + listing() + daemonLogOrNothing());
+        org.junit.jupiter.api.Assertions.assertEquals(peerAddr + ":" + peerPort, in.from());
+        send(lanSock, peerAddr, peerPort, "answer");
+        Received back = receive(peer, 3000);
+        org.junit.jupiter.api.Assertions.assertNotNull(back, "the answer never reached " + peerAddr);
+        org.junit.jupiter.api.Assertions.assertEquals(natAddr + ":" + natPort, back.from(), "the answer leaves from the mapped port");
+    }
+
+    /** A fresh WAN peer sends to {@code natAddr:natPort} and the LAN socket gets nothing within a second. */
+    public void freshPeerStaysOut(DatagramSocket lanSock, String peerAddr, int peerPort, String natAddr, int natPort) throws Exception {
+        DatagramSocket peer = udp(wan, peerAddr, peerPort);
+        send(peer, natAddr, natPort, "unsolicited from " + peerAddr);
+        Received r = receive(lanSock, 1000);
+        org.junit.jupiter.api.Assertions.assertNull(r, () -> "fresh peer " + peerAddr + " got through to " + natAddr + ":" + natPort + ": " + r
+                + "\n" + listing() + daemonLogOrNothing());
+    }
+
+    /** For a failure message: {@code conenatd list} of the running daemon, if it has a control socket. */
+    private String listing() {
+        try {
+            return control == null ? "" : cli("list").out();
+        } catch (IOException e) {
+            return "(no list: " + e.getMessage() + ")\n";
+        }
+    }
+
+    private String daemonLogOrNothing() {
+        try {
+            return daemonLog();
+        } catch (IOException e) {
+            return "(no daemon log: " + e.getMessage() + ")";
+        }
+    }
+
     /** The router's whole nftables ruleset as nft prints it. */
     public String ruleset() throws IOException {
         return exec(rtr, "nft", "list", "ruleset").out();

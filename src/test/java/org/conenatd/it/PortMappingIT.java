@@ -88,24 +88,12 @@ class PortMappingIT {
 
     /** A fresh WAN peer sends to the public port; the LAN socket must get it from the peer's real address, and its answer must come back from the public port. */
     private static void freshPeerGetsThrough(Lab lab, DatagramSocket lanSock, String peerAddr, int peerPort, int natPort) throws Exception {
-        DatagramSocket peer = lab.udp(lab.wan, peerAddr, peerPort);
-        Lab.send(peer, NAT_IP, natPort, "hello from " + peerAddr);
-        Received in = Lab.receive(lanSock, 3000);
-        assertNotNull(in, "fresh peer " + peerAddr + ":" + peerPort + " did not reach " + NAT_IP + ":" + natPort + "\n" + list(lab)
-                + lab.daemonLog());
-        assertEquals(peerAddr + ":" + peerPort, in.from());
-        Lab.send(lanSock, peerAddr, peerPort, "answer");
-        Received back = Lab.receive(peer, 3000);
-        assertNotNull(back, "the answer never reached " + peerAddr);
-        assertEquals(NAT_IP + ":" + natPort, back.from(), "the answer leaves from the mapped port");
+        lab.freshPeerGetsThrough(lanSock, peerAddr, peerPort, NAT_IP, natPort);
     }
 
     /** A fresh WAN peer sends to the public port and the LAN socket gets nothing within a second. */
     private static void freshPeerStaysOut(Lab lab, DatagramSocket lanSock, String peerAddr, int peerPort, int natPort) throws Exception {
-        DatagramSocket peer = lab.udp(lab.wan, peerAddr, peerPort);
-        Lab.send(peer, NAT_IP, natPort, "unsolicited from " + peerAddr);
-        Received r = Lab.receive(lanSock, 1000);
-        assertNull(r, "fresh peer " + peerAddr + " got through to " + NAT_IP + ":" + natPort + ": " + r + "\n" + list(lab) + lab.daemonLog());
+        lab.freshPeerStaysOut(lanSock, peerAddr, peerPort, NAT_IP, natPort);
     }
 
     /** Deletes every conntrack flow of LAN endpoint ip:port and every flow to public port {@code pub} (the inbound ones). */
