@@ -24,6 +24,10 @@ import static org.conenatd.nftables.NfTables.*;
  * <p>A transaction is all or nothing: if any element fails (EEXIST, ENOENT, EINVAL...) the kernel
  * rolls everything back and reports an error for each failing message. The kernel handles the batch
  * inside the send(), so by the time send() returns every error is queued on the socket.
+ *
+ * <p>Over 300 lines because it is the one owner of its socket: element staging, ruleset
+ * transactions, table queries and dumps all share the socket, its buffers and the sequence of
+ * answers, and an owned table accepts changes from this socket only.
  */
 public final class NftMaps implements AutoCloseable {
     /** Receives each element of a dump in one reused view. */
