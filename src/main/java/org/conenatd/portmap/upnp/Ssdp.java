@@ -185,7 +185,16 @@ final class Ssdp implements AutoCloseable {
     public void close() {
         if (!open) return;
         open = false;
-        timer.shutdownNow();
+        // no interrupt: a sender interrupted in the middle of a send closes its channel (an
+        // interruptible channel does), and the byebye below would go nowhere
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        timer.shutdown();
+        try {
+            timer.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (DatagramChannel s : senders.values()) {
             for (Advert a : SsdpMessages.adverts(ids)) send(s, SsdpMessages.byebye(a), group);
         }
