@@ -69,6 +69,18 @@ public final class FlowIndex {
         return true;
     }
 
+    /** Sets the value for {@code k}, present or not; returns the old value, or -1 if it was absent. */
+    public long put(long k, long value) {
+        int s = slot(k);
+        if (s < 0) {
+            add(k, value);
+            return -1;
+        }
+        long old = values[s];
+        values[s] = value;
+        return old;
+    }
+
     /** Removes and returns the value for {@code key}, or -1 if absent. */
     public long remove(long key) {
         int s = slot(key);

@@ -81,8 +81,9 @@ public final class PortAllocator {
 
     private void countHost(long endpoint, int delta) {
         long k = hostKey(Endpoint.ip(endpoint));
-        long n = Math.max(0, perHost.remove(k)) + delta;
-        if (n > 0) perHost.add(k, n);
+        long n = Math.max(0, perHost.get(k)) + delta;
+        if (n > 0) perHost.put(k, n);
+        else perHost.remove(k);
     }
 
     /** The port's endpoint, or {@link Endpoint#NONE}. */
@@ -230,9 +231,6 @@ public final class PortAllocator {
 
     /** A lease that never ends: static mappings. */
     public static final long FOREVER = Long.MAX_VALUE;
-
-    /** The end of the mapping's lease, 0 if it has none. */
-    public long leaseUntil(int port) { return keepUntil[port & 0xffff]; }
 
     /** Who made the mapping of {@code port}. */
     public MappingOrigin originOf(int port) { return MappingOrigin.VALUES[origin[port & 0xffff]]; }

@@ -72,8 +72,19 @@ public final class PortForwards implements AutoCloseable {
     private final MemorySegment rbuf;
     private final RulesetMessages msgs = new RulesetMessages();
 
+    private final java.util.Set<String> ownTables;
+
     public PortForwards(NetlinkTransport sock) {
+        this(sock, java.util.Set.of());
+    }
+
+    /**
+     * @param ownTables IPv4 tables never read (conenatd's own: they hold no forward of the
+     *                  operator's, and their maps, one element per mapping, are large)
+     */
+    public PortForwards(NetlinkTransport sock, java.util.Set<String> ownTables) {
         this.sock = sock;
+        this.ownTables = java.util.Set.copyOf(ownTables);
         Arena arena = Arena.ofAuto();
         this.enc = new Encoder(arena.allocate(4096, 8));
         this.rbuf = arena.allocate(256 * 1024, 8);
@@ -81,7 +92,12 @@ public final class PortForwards implements AutoCloseable {
 
     /** Opens a NETLINK_NETFILTER socket of its own in the calling thread's network namespace. */
     public static PortForwards open() throws NetlinkException {
-        return new PortForwards(NetlinkSocket.open("nftables port forwards", s -> s.setReceiveTimeout(5000)));
+        return open(java.util.Set.of());
+    }
+
+    /** As {@link #open()}, never reading the IPv4 tables {@code ownTables}. */
+    public static PortForwards open(java.util.Set<String> ownTables) throws NetlinkException {
+        return new PortForwards(NetlinkSocket.open("nftables port forwards", s -> s.setReceiveTimeout(5000)), ownTables);
     }
 
     /** Every port forward of the current ruleset, in ruleset order, without duplicates. */
@@ -115,6 +131,7 @@ public final class PortForwards implements AutoCloseable {
             Chain c = msgs.chain(m);
             if (c == null || (c.family() != NFPROTO_IPV4 && c.family() != NFPROTO_INET)) return;
             if (c.hook() != NF_INET_PRE_ROUTING || !"nat".equals(c.type()) || !name(c.table()) || !name(c.name())) return;
+            if (c.family() == NFPROTO_IPV4 && ownTables.contains(c.table())) return;
             Table t = tables.get(c.family() + "/" + c.table());
             if (t != null && (t.flags() & NFT_TABLE_F_DORMANT) != 0) return;
             bases.computeIfAbsent(c.family() + "/" + c.table(), k -> new ArrayList<>()).add(c.name());

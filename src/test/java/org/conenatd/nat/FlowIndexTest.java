@@ -68,4 +68,13 @@ class FlowIndexTest {
         });
         assertEquals(model.size(), seen[0]);
     }
+
+    @Test
+    void putSetsAValuePresentOrNotAndSaysWhatWasThere() {
+        FlowIndex f = new FlowIndex();
+        assertEquals(-1, f.put(7, 1));
+        assertEquals(1, f.put(7, 2));
+        assertEquals(2, f.get(7));
+        assertEquals(1, f.size());
+    }
 }

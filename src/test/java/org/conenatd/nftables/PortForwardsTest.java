@@ -116,6 +116,19 @@ class PortForwardsTest {
     }
 
     @Test
+    void conenatdsOwnTableIsNeverReadWhenNamedSoItsMapsAreNotDumped() throws Exception {
+        FakeTransport k = PortForwardVectors.kernel("router");
+        List<Forward> found;
+        try (PortForwards pf = new PortForwards(k, java.util.Set.of("conenatd"))) {
+            found = pf.read();
+        }
+        assertEquals(read("router"), found, "the same forwards");
+        List<String> asked = new ArrayList<>();
+        for (byte[] s : k.sent) asked.add(PortForwardVectors.request(s));
+        assertTrue(asked.stream().noneMatch(r -> r.contains(":ip:conenatd")), asked.toString());
+    }
+
+    @Test
     void aRulesetChangedMeanwhileIsReadAgain() throws Exception {
         AtomicInteger gens = new AtomicInteger();
         // the first read sees generation 14 then 15; the second 15 and 15

@@ -49,7 +49,7 @@ final class ForwardWatch {
 
     /** Reads the forwards once (before the first allocation), then follows the ruleset's changes. */
     void start() throws NetlinkException {
-        reader = PortForwards.open();
+        reader = PortForwards.open(java.util.Set.of(KernelConfig.TABLE)); // never its own table: its maps hold every mapping
         monitor = RulesetMonitor.open();
         read();
         running = true;

@@ -156,9 +156,6 @@ public final class KernelPlane implements DataPlane {
         if (r != null) r.reopen();
     }
 
-    /** Mappings on request (NAT-PMP, PCP, UPnP IGD), from the same allocators; null before start. */
-    public org.conenatd.portmap.PortMapper portMapper() { return leases; }
-
     @Override
     public String hostLimit(int ip) {
         Mappings m = mappings;

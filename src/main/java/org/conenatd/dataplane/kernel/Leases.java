@@ -86,9 +86,8 @@ final class Leases implements PortMapper {
             throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggested + " is taken or outside the pool");
         }
         if (known >= 0) release(p, known, ep, now); // moved to the port asked for
-        int limit = m.limit();
-        if (limit > 0 && a.portsOfHost(Endpoint.ip(ep)) >= limit) {
-            throw new Refused(Reason.NO_RESOURCES, Endpoint.format(ep) + "'s host is at its limit of " + limit + " ports");
+        if (m.hostFull(p, ep)) {
+            throw new Refused(Reason.NO_RESOURCES, Endpoint.format(ep) + "'s host is at its limit of " + m.limit() + " ports");
         }
         int port;
         if (suggested != 0 && m.portFree(p, suggested, ep) && a.adopt(ep, suggested, now, m.holdNanos(p))) {

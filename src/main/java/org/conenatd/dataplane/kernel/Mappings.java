@@ -109,13 +109,18 @@ final class Mappings implements MappingListener {
 
     long holdNanos(Protocol p) { return holdNanos[p.ordinal()]; }
 
-    /** Whether the endpoint's host holds its --ports-per-host already; counts the hit (lock held). */
-    private boolean atLimit(PortAllocator a, long endpoint) {
+    /** Whether the endpoint's host holds its --ports-per-host of {@code p} already (lock held). */
+    boolean hostFull(Protocol p, long endpoint) {
         int limit = cfg.economy().portsPerHost();
-        if (limit == 0 || a.portsOfHost(Endpoint.ip(endpoint)) < limit) return false;
+        return limit > 0 && allocators[p.ordinal()].portsOfHost(Endpoint.ip(endpoint)) >= limit;
+    }
+
+    /** {@link #hostFull}, counting the hit. */
+    private boolean atLimit(Protocol p, long endpoint) {
+        if (!hostFull(p, endpoint)) return false;
         count.hostLimitHits.increment();
         long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
-        hostHits.add(k, Math.max(0, hostHits.remove(k)) + 1);
+        hostHits.put(k, Math.max(0, hostHits.get(k)) + 1);
         return true;
     }
 
@@ -124,9 +129,6 @@ final class Mappings implements MappingListener {
 
     /** Ports per host and protocol, 0 for no limit. */
     int limit() { return cfg.economy().portsPerHost(); }
-
-    /** The ports LAN address {@code ip} holds, per protocol (for list --host and status). */
-    int portsOfHost(Protocol p, int ip) { return enabled(p) ? allocators[p.ordinal()].portsOfHost(ip) : 0; }
 
     /** Whether {@code port} is free for {@code endpoint} (lock held). */
     boolean portFree(Protocol p, int port, long endpoint) { return uses.free(allocators[p.ordinal()], port, endpoint); }
@@ -154,7 +156,7 @@ final class Mappings implements MappingListener {
             if (!stagedNow(p, known)) stage(p, known, endpoint, true);
             return known;
         }
-        if (atLimit(a, endpoint)) return HOST_LIMIT;
+        if (atLimit(p, endpoint)) return HOST_LIMIT;
         int port = uses.allocate(a, endpoint, now, holdNanos[p.ordinal()]);
         if (port < 0) {
             count.poolExhausted.increment();

@@ -126,8 +126,7 @@ final class OutboundPath extends QueueWorker {
         long key = Integer.toUnsignedLong(ports.srcAddr()) + 1;
         long last = lastLine.get(key);
         if (last != -1 && now - last < 1_000_000_000L) return;
-        lastLine.remove(key);
-        lastLine.add(key, now);
+        lastLine.put(key, now);
         String what = got == Mappings.HOST_LIMIT
                 ? "at its limit of " + mappings.limit() + " " + p.label + " ports per host (" + count.hostLimitHits.sum() + " hits so far)"
                 : "no free port in the pool (" + count.poolExhausted.sum() + " so far)";

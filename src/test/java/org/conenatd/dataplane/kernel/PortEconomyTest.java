@@ -51,7 +51,7 @@ class PortEconomyTest {
         for (int i = 0; i < 3; i++) assertTrue(allocate(m, Protocol.UDP, HOST_A, 20000 + i, 0) >= 0);
         assertEquals(Mappings.HOST_LIMIT, allocate(m, Protocol.UDP, HOST_A, 20003, 0), "a fourth endpoint of the same host");
         assertEquals(20000, allocate(m, Protocol.UDP, HOST_A, 20000, 0), "an existing mapping is still answered, never evicted");
-        assertEquals(3, m.portsOfHost(Protocol.UDP, HOST_A));
+        assertEquals(3, m.allocator(Protocol.UDP).portsOfHost(HOST_A));
         assertEquals(1, counters.value("host_limit_hits"));
         assertEquals(1, m.hostHits(HOST_A));
         assertEquals(20010, allocate(m, Protocol.UDP, HOST_B, 20010, 0), "another host is unaffected");
@@ -66,7 +66,7 @@ class PortEconomyTest {
         assertEquals(Mappings.HOST_LIMIT, allocate(m, Protocol.UDP, HOST_A, 20001, 0));
         m.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(HOST_A, 20000), 0, Endpoint.NONE);
         m.expire(System.nanoTime() + 10 * SECOND);
-        assertEquals(0, m.portsOfHost(Protocol.UDP, HOST_A));
+        assertEquals(0, m.allocator(Protocol.UDP).portsOfHost(HOST_A));
         assertTrue(allocate(m, Protocol.UDP, HOST_A, 20001, 0) >= 0);
     }
 
@@ -92,9 +92,9 @@ class PortEconomyTest {
         m.changed(MappingTable.Change.UNMAPPED, Protocol.TCP, tcp, Endpoint.of(HOST_A, 20000), 0, Endpoint.NONE);
         m.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, udp, Endpoint.of(HOST_A, 20001), 0, Endpoint.NONE);
         m.expire(ended + 5 * SECOND);
-        assertEquals(0, m.portsOfHost(Protocol.TCP, HOST_A), "3 s after its last connection");
-        assertEquals(1, m.portsOfHost(Protocol.UDP, HOST_A), "the UDP mapping keeps its 300 s");
+        assertEquals(0, m.allocator(Protocol.TCP).portsOfHost(HOST_A), "3 s after its last connection");
+        assertEquals(1, m.allocator(Protocol.UDP).portsOfHost(HOST_A), "the UDP mapping keeps its 300 s");
         m.expire(ended + 301 * SECOND);
-        assertEquals(0, m.portsOfHost(Protocol.UDP, HOST_A));
+        assertEquals(0, m.allocator(Protocol.UDP).portsOfHost(HOST_A));
     }
 }
