@@ -94,7 +94,7 @@ final class Adoption {
         if (a.ownerOf(port) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
         if (!a.adopt(ep, port, now, m.holdNanos(p))) return false;
         if (nat.lookup(p, port) == ep) a.flowStarted(port, ep); // outbound flows: live; inbound only: held, checked at expiry
-        m.stageAdopted(p, port, ep);
+        m.stage(p, port, ep, false);
         return true;
     }
 }

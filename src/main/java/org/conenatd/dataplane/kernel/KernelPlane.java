@@ -160,10 +160,10 @@ public final class KernelPlane implements DataPlane {
     public String hostLimit(int ip) {
         Mappings m = mappings;
         if (m == null) return null;
-        if (m.limit() == 0) return "no limit (--ports-per-host)";
+        if (m.hosts.limit() == 0) return "no limit (--ports-per-host)";
         m.lock.lock();
         try {
-            return "limit " + m.limit() + " per protocol (--ports-per-host), reached " + m.hostHits(ip) + " times";
+            return "limit " + m.hosts.limit() + " per protocol (--ports-per-host), reached " + m.hosts.hits(ip) + " times";
         } finally {
             m.lock.unlock();
         }

@@ -86,13 +86,13 @@ final class Leases implements PortMapper {
             throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggested + " is taken or outside the pool");
         }
         if (known >= 0) release(p, known, ep, now); // moved to the port asked for
-        if (m.hostFull(p, ep)) {
-            throw new Refused(Reason.NO_RESOURCES, Endpoint.format(ep) + "'s host is at its limit of " + m.limit() + " ports");
+        if (m.hosts.full(a, ep)) {
+            throw new Refused(Reason.NO_RESOURCES, Endpoint.format(ep) + "'s host is at its limit of " + m.hosts.limit() + " ports");
         }
         int port;
         if (suggested != 0 && m.portFree(p, suggested, ep) && a.adopt(ep, suggested, now, m.holdNanos(p))) {
             port = suggested;
-            m.stageAdopted(p, port, ep);
+            m.stage(p, port, ep, false);
         } else {
             port = m.mappingFor(p, ep, now);
             if (port < 0) throw new Refused(Reason.NO_RESOURCES, "no free " + p.label + " port in the pool");
@@ -195,7 +195,7 @@ final class Leases implements PortMapper {
                     int had = a.portOf(ep);
                     if (had >= 0) release(s.protocol(), had, ep, now);
                     a.adopt(ep, s.publicPort(), now, m.holdNanos(s.protocol()));
-                    m.stageAdopted(s.protocol(), s.publicPort(), ep);
+                    m.stage(s.protocol(), s.publicPort(), ep, false);
                 }
                 a.lease(s.publicPort(), ep, PortAllocator.FOREVER, MappingOrigin.STATIC);
                 log.info("[+] " + s.protocol().label + " " + wanIf + ":" + s.publicPort() + " -> " + Endpoint.format(ep) + " static");

@@ -34,7 +34,7 @@ final class Mappings implements MappingListener {
     private final MapWriter writer;
     private final FullConeNat nat;
     final PortUses uses;
-    private final org.conenatd.nat.FlowIndex hostHits = new org.conenatd.nat.FlowIndex(); // LAN address + 1 -> limit hits
+    final HostLimit hosts;
     private final KernelPlaneCounters count;
     private final Log log;
     private final long[] holdNanos = new long[Protocol.count()];
@@ -65,6 +65,7 @@ final class Mappings implements MappingListener {
         this.log = log;
         this.expiry = new Expiry(this, cfg, inbound, count, log);
         this.uses = new PortUses(nat, inbound);
+        this.hosts = new HostLimit(cfg.economy().portsPerHost(), count.hostLimitHits);
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             holdNanos[i] = cfg.holdSeconds(p) * 1_000_000_000L;
@@ -109,34 +110,8 @@ final class Mappings implements MappingListener {
 
     long holdNanos(Protocol p) { return holdNanos[p.ordinal()]; }
 
-    /** Whether the endpoint's host holds its --ports-per-host of {@code p} already (lock held). */
-    boolean hostFull(Protocol p, long endpoint) {
-        int limit = cfg.economy().portsPerHost();
-        return limit > 0 && allocators[p.ordinal()].portsOfHost(Endpoint.ip(endpoint)) >= limit;
-    }
-
-    /** {@link #hostFull}, counting the hit. */
-    private boolean atLimit(Protocol p, long endpoint) {
-        if (!hostFull(p, endpoint)) return false;
-        count.hostLimitHits.increment();
-        long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
-        hostHits.put(k, Math.max(0, hostHits.get(k)) + 1);
-        return true;
-    }
-
-    /** Times LAN address {@code ip} was at its limit (lock held). */
-    long hostHits(int ip) { return Math.max(0, hostHits.get(Integer.toUnsignedLong(ip) + 1)); }
-
-    /** Ports per host and protocol, 0 for no limit. */
-    int limit() { return cfg.economy().portsPerHost(); }
-
     /** Whether {@code port} is free for {@code endpoint} (lock held). */
     boolean portFree(Protocol p, int port, long endpoint) { return uses.free(allocators[p.ordinal()], port, endpoint); }
-
-    /** Stages the elements of a mapping the allocator has just taken on (lock held). */
-    void stageAdopted(Protocol p, int port, long ep) {
-        stage(p, port, ep, false);
-    }
 
     /** {@link #mappingFor} found no port: the pool is exhausted, or the host is at its limit. */
     static final int EXHAUSTED = -1, HOST_LIMIT = -2;
@@ -156,7 +131,7 @@ final class Mappings implements MappingListener {
             if (!stagedNow(p, known)) stage(p, known, endpoint, true);
             return known;
         }
-        if (atLimit(p, endpoint)) return HOST_LIMIT;
+        if (hosts.refuse(a, endpoint)) return HOST_LIMIT;
         int port = uses.allocate(a, endpoint, now, holdNanos[p.ordinal()]);
         if (port < 0) {
             count.poolExhausted.increment();
@@ -173,8 +148,11 @@ final class Mappings implements MappingListener {
         return false;
     }
 
-    /** Stages a mapping's two elements; a {@code repair} writes those of a mapping that exists already (no log line). */
-    private void stage(Protocol p, int port, long ep, boolean repair) {
+    /**
+     * Stages a mapping's two elements for the next {@link #commitStaged} (lock held); a
+     * {@code repair} writes those of a mapping the kernel had already (no log line).
+     */
+    void stage(Protocol p, int port, long ep, boolean repair) {
         if (staged == stagedPort.length) commitStaged();
         int i = p.ordinal();
         writer.entry();
@@ -193,12 +171,20 @@ final class Mappings implements MappingListener {
      */
     void commitStaged() {
         if (staged == 0) return;
+        NetlinkException[] gone = {null};
         writer.commit((entry, e) -> {
             count.nftFailures.increment();
+            // an add refused with ENOENT: the table or its map is gone (another process deleted a
+            // watched table); the mapping is kept, and the rebuild that follows writes it
+            if (e.errno() == org.conenatd.sys.Errno.ENOENT) {
+                gone[0] = e;
+                return;
+            }
             log.warn("[!] " + e.getMessage() + "; dropping that mapping");
             allocators[stagedProto[entry].ordinal()].forget(stagedPort[entry]);
             stagedPort[entry] = -1;
         });
+        if (gone[0] != null) log.warn("[!] " + gone[0].getMessage() + "; the mappings are kept for the table's rebuild");
         AllocationRecords r = records;
         for (int i = 0; i < staged; i++) {
             if (stagedPort[i] < 0 || stagedRepair[i]) continue;

@@ -128,7 +128,7 @@ final class OutboundPath extends QueueWorker {
         if (last != -1 && now - last < 1_000_000_000L) return;
         lastLine.put(key, now);
         String what = got == Mappings.HOST_LIMIT
-                ? "at its limit of " + mappings.limit() + " " + p.label + " ports per host (" + count.hostLimitHits.sum() + " hits so far)"
+                ? "at its limit of " + mappings.hosts.limit() + " " + p.label + " ports per host (" + count.hostLimitHits.sum() + " hits so far)"
                 : "no free port in the pool (" + count.poolExhausted.sum() + " so far)";
         log.warn("[!] " + p.label + " " + Inet4.format(ports.srcAddr()) + ":" + ports.srcPort() + ": " + what
                 + (dropOnLimit ? "; first packet dropped" : "; plain NAT for this flow"));

@@ -72,6 +72,21 @@ class MappingsTest {
     }
 
     @Test
+    void anAllocationRefusedBecauseTheTableIsGoneIsKeptForTheRebuild() {
+        kernel.refuse = NfTables.NFT_MSG_NEWSETELEM;
+        kernel.refuseErrno = Errno.ENOENT; // another process deleted the (watched) table
+        assertEquals(20001, allocate(20001));
+        assertEquals(1, mappings.allocated(), "kept: the rebuild replays it, so its port does not change");
+        kernel.refuse = -1;
+        mappings.lock.lock();
+        try {
+            assertEquals(2, mappings.replay(), "the rebuilt table gets both its elements");
+        } finally {
+            mappings.lock.unlock();
+        }
+    }
+
+    @Test
     void anExpiryTheKernelRefusesKeepsTheMappingUntilItsElementsAreGone() {
         int port = allocate(20002);
         mappings.changed(MappingTable.Change.UNMAPPED, Protocol.UDP, port, Endpoint.of(LAN, 20002), 0, Endpoint.NONE);

@@ -53,10 +53,10 @@ class PortEconomyTest {
         assertEquals(20000, allocate(m, Protocol.UDP, HOST_A, 20000, 0), "an existing mapping is still answered, never evicted");
         assertEquals(3, m.allocator(Protocol.UDP).portsOfHost(HOST_A));
         assertEquals(1, counters.value("host_limit_hits"));
-        assertEquals(1, m.hostHits(HOST_A));
+        assertEquals(1, m.hosts.hits(HOST_A));
         assertEquals(20010, allocate(m, Protocol.UDP, HOST_B, 20010, 0), "another host is unaffected");
         assertTrue(allocate(m, Protocol.TCP, HOST_A, 20004, 0) >= 0, "the limit is per protocol");
-        assertEquals(0, m.hostHits(HOST_B));
+        assertEquals(0, m.hosts.hits(HOST_B));
     }
 
     @Test
