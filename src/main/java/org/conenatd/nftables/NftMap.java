@@ -29,6 +29,14 @@ public final class NftMap {
         return new NftMap(name, Datatype.INET_SERVICE, Datatype.IPV4_ADDR_INET_SERVICE);
     }
 
+    /**
+     * {@code type ipv4_addr . inet_service : ipv4_addr . inet_service}: endpoint -> endpoint
+     * (--pool: LAN endpoint -> public address . public port, and back), 8 bytes each side.
+     */
+    public static NftMap endpointMap(String name) {
+        return new NftMap(name, Datatype.IPV4_ADDR_INET_SERVICE, Datatype.IPV4_ADDR_INET_SERVICE);
+    }
+
     /** {@code type ipv4_addr . inet_service}, no values (e.g. a set with {@code flags timeout}). */
     public static NftMap addrPortSet(String name) {
         return new NftMap(name, Datatype.IPV4_ADDR_INET_SERVICE, Datatype.NONE);

@@ -90,6 +90,23 @@ public final class RuleBuilder {
         return this;
     }
 
+    /** {@code ip daddr . th dport @<set>}: the public endpoint (--pool). */
+    public RuleBuilder daddrDportIn(String set) {
+        x.add(Payload.ipDaddr(R1));
+        x.add(Payload.dport(part(R1, 1)));
+        x.add(Lookup.in(set, R1));
+        return this;
+    }
+
+    /** {@code ip daddr . th dport . ip saddr @<set>}: the public endpoint and the peer address (--pool). */
+    public RuleBuilder daddrDportSaddrIn(String set) {
+        x.add(Payload.ipDaddr(R1));
+        x.add(Payload.dport(part(R1, 1)));
+        x.add(Payload.ipSaddr(part(R1, 2)));
+        x.add(Lookup.in(set, R1));
+        return this;
+    }
+
     /** {@code ip saddr @<set>}. */
     public RuleBuilder saddrIn(String set) {
         x.add(Payload.ipSaddr(R1));
@@ -142,6 +159,31 @@ public final class RuleBuilder {
         return this;
     }
 
+    /**
+     * {@code dnat ip to ip daddr . th dport map @<map>}: public endpoint to LAN endpoint (--pool).
+     * The map's 8-byte value lands in register 1: the address in its first 4 bytes, the port in
+     * the next 4-byte part. nft sends no NFTA_NAT_FLAGS here.
+     */
+    public RuleBuilder dnatByDaddrDport(String map) {
+        x.add(Payload.ipDaddr(R1));
+        x.add(Payload.dport(part(R1, 1)));
+        x.add(Lookup.map(map, R1, R1));
+        x.add(new Nat(NFT_NAT_DNAT, NFPROTO_IPV4, R1, part(R1, 1), 0));
+        return this;
+    }
+
+    /**
+     * {@code snat ip to ip saddr . th sport map @<map>}: LAN endpoint to public address and port
+     * (--pool); registers as in {@link #dnatByDaddrDport}, no NFTA_NAT_FLAGS either.
+     */
+    public RuleBuilder snatBySource(String map) {
+        x.add(Payload.ipSaddr(R1));
+        x.add(Payload.sport(part(R1, 1)));
+        x.add(Lookup.map(map, R1, R1));
+        x.add(new Nat(NFT_NAT_SNAT, NFPROTO_IPV4, R1, part(R1, 1), 0));
+        return this;
+    }
+
     /** {@code masquerade to : ip saddr . th sport map @<map>}. */
     public RuleBuilder masqueradeBySource(String map) {
         x.add(Payload.ipSaddr(R1));
@@ -184,6 +226,15 @@ public final class RuleBuilder {
     public RuleBuilder updateSportDaddr(String set) {
         x.add(Payload.sport(R1));
         x.add(Payload.ipDaddr(part(R1, 1)));
+        x.add(new Dynset(set, NFT_DYNSET_OP_UPDATE, R1));
+        return this;
+    }
+
+    /** {@code update @<set> { ip saddr . th sport . ip daddr }}: public address . public port . peer (--pool). */
+    public RuleBuilder updateSaddrSportDaddr(String set) {
+        x.add(Payload.ipSaddr(R1));
+        x.add(Payload.sport(part(R1, 1)));
+        x.add(Payload.ipDaddr(part(R1, 2)));
         x.add(new Dynset(set, NFT_DYNSET_OP_UPDATE, R1));
         return this;
     }

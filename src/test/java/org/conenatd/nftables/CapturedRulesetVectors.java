@@ -16,8 +16,9 @@ import java.util.SequencedMap;
 
 /**
  * The nf_tables netlink messages nft 1.0.6 and iptables-nft 1.8.9 send to install conenatd's
- * kernel-mode table (every option), its NFQUEUE rule and seed mode's {@code conenatd_seed_dnat}
- * table, captured once from the real kernel (6.18) by capture-ruleset-vectors.sh in this folder
+ * kernel-mode table (every option), its NFQUEUE rule, seed mode's {@code conenatd_seed_dnat}
+ * table, the port economy's and --pool's shapes ({@code conenatd_economy}, {@code conenatd_pool},
+ * with one kernel dump reply: {@code pool-dump-reply-out_udp}), captured once from the real kernel (6.18) by capture-ruleset-vectors.sh in this folder
  * and stored in {@code src/test/resources/org/conenatd/nftables/ruleset-vectors.txt}: one
  * {@code <label> <hex of the whole message>} a line, in the order sent. Labels: see that file
  * ({@code table-conenatd}, {@code chain-pre}, {@code set-out_udp}, {@code rule-pre-inbound-udp},

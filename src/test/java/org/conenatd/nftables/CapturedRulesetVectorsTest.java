@@ -24,7 +24,16 @@ class CapturedRulesetVectorsTest {
             "economy-table", "economy-chain-first", "economy-set-full_cone_ports", "economy-set-sources",
             "economy-set-out_udp", "economy-set-out_tcp", "economy-elements-ports-default",
             "economy-elements-ports-53-5000-5010", "economy-elements-sources",
-            "economy-rule-first-wan-udp", "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp");
+            "economy-rule-first-wan-udp", "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp",
+            "pool-table", "pool-chain-pre", "pool-chain-post", "pool-chain-first", "pool-chain-seen",
+            "pool-obj-inbound", "pool-set-out_udp", "pool-set-in_udp", "pool-set-out_tcp", "pool-set-in_tcp",
+            "pool-set-contacted_udp", "pool-set-pool", "pool-elements-out_udp",
+            "pool-rule-pre-inbound-udp", "pool-rule-pre-inbound-address-udp", "pool-rule-pre-hairpin-udp",
+            "pool-rule-post-snat-udp", "pool-rule-post-hairpin-udp", "pool-rule-seen-udp",
+            "pool-rule-pre-inbound-tcp", "pool-rule-pre-hairpin-tcp", "pool-rule-post-snat-tcp",
+            "pool-rule-post-hairpin-tcp");
+    /** Not something a tool sent: the kernel's answer to nft's dump (NEWSETELEM, NLM_F_MULTI). */
+    static final String POOL_DUMP_REPLY = "pool-dump-reply-out_udp";
 
     static List<String> rules() {
         return labels().stream().filter(l -> messageType(l) == NFT_MSG_NEWRULE).toList();
@@ -33,9 +42,11 @@ class CapturedRulesetVectorsTest {
     @Test
     void everyLabelIsThereWithItsMessageType() {
         assertTrue(labels().containsAll(LABELS), () -> "missing: " + LABELS.stream().filter(l -> !labels().contains(l)).toList());
-        assertEquals(List.of("iptables-1", "iptables-2"), labels().stream().filter(l -> !LABELS.contains(l)).toList());
+        assertEquals(List.of("iptables-1", "iptables-2", POOL_DUMP_REPLY), labels().stream().filter(l -> !LABELS.contains(l)).toList());
+        assertEquals(12, messageType(POOL_DUMP_REPLY));
+        assertEquals(0x0002, messageFlags(POOL_DUMP_REPLY));            // NLM_F_MULTI
         for (String l : LABELS) {
-            String kind = l.replaceFirst("^(seed|iptables|economy)-", "").replaceFirst("-.*", "");
+            String kind = l.replaceFirst("^(seed|iptables|economy|pool)-", "").replaceFirst("-.*", "");
             int want = switch (kind) { case "table" -> 0; case "chain" -> 3; case "rule" -> 6; case "set" -> 9; case "obj" -> 18; case "elements" -> 12; default -> -1; };
             assertEquals(want, messageType(l), l);
             assertEquals(0x0a, message(l)[5], l);                        // NFNL_SUBSYS_NFTABLES
@@ -83,8 +94,8 @@ class CapturedRulesetVectorsTest {
                 assertEquals(elem.payload().length, encode(parse(elem.payload())).length, rule);
             }
         }
-        assertEquals(24, lookups);                                        // 2+3+1+1+1+1+2+1+2+1 kernel, 2 seed, 2+3+2 economy
-        assertEquals(1, dynsets);
+        assertEquals(24 + 13, lookups);                                   // 2+3+1+1+1+1+2+1+2+1 kernel, 2 seed, 2+3+2 economy; 2+3+1+1+1 udp + 2+1+1+1 tcp pool
+        assertEquals(2, dynsets);
         assertEquals(List.of(4, 3, 1),                                    // SREG_KEY, OP, SET_NAME
                 data(expressions(ruleExpressions("rule-seen-udp")).getLast()));
         assertEquals(List.of(2, 3, 1),                                    // SREG, DREG, SET (SET_ID gone)

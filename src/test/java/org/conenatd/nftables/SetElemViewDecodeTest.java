@@ -54,6 +54,38 @@ class SetElemViewDecodeTest {
         assertNull(v.error());
     }
 
+    /** --pool's maps: the kernel's dump reply (CapturedRulesetVectors "pool-dump-reply-out_udp"): 8-byte key, 8-byte data. */
+    @Test
+    void dumpReplyOfAnEndpointToEndpointMapDecodesBothSides() {
+        assertTrue(v.wrap(first(java.util.HexFormat.of().formatHex(CapturedRulesetVectors.message("pool-dump-reply-out_udp")))), v.error());
+        assertEquals(Netlink.NLM_F_MULTI, r.flags());
+        assertEquals(NFT_MSG_NEWSETELEM, v.msgType());
+        assertEquals(NFPROTO_IPV4, v.family());
+        assertTrue(v.isSet(NftMap.endpointMap("out_udp").nameZ()));
+        assertTrue(v.next());
+        assertEquals(8, v.keyLength);
+        assertEquals(0x0a000065, v.keyAddr);
+        assertEquals(5000, v.keyPort);
+        assertEquals(8, v.dataLength);
+        assertEquals(0xcb007102, v.dataAddr);                      // 203.0.113.2
+        assertEquals(5000, v.dataPort);
+        assertEquals(0, v.timeoutMs);
+        assertEquals("10.0.0.101 . 5000 : 203.0.113.2 . 5000", BatchError.describe(v));
+        assertFalse(v.next());
+        assertNull(v.error());
+    }
+
+    /** ... and nft's own request for that element (NLA_F_NESTED set) reads back the same. */
+    @Test
+    void nftsEndpointToEndpointRequestDecodes() {
+        assertTrue(v.wrap(first(java.util.HexFormat.of().formatHex(CapturedRulesetVectors.message("pool-elements-out_udp")))), v.error());
+        assertTrue(v.next());
+        assertEquals("10.0.0.101 . 5000 : 203.0.113.2 . 5000", BatchError.describe(v));
+        assertEquals(8, v.dataLength);
+        assertFalse(v.next());
+        assertNull(v.error());
+    }
+
     @Test
     void lastDumpDatagramHoldsAnEmptyElementListThenDone() {
         assertTrue(v.wrap(first(DUMP_REPLY_OUT_2)), v.error());

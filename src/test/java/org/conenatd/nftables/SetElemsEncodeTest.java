@@ -120,6 +120,31 @@ class SetElemsEncodeTest {
         assertEquals(NFNL_MSG_BATCH_END, types[3]);
     }
 
+    /**
+     * --pool's maps: an 8-byte key and 8-byte data, against nft's {@code add element ip
+     * conenatd_pool out_udp { 10.0.0.101 . 5000 : 203.0.113.2 . 5000 }} (CapturedRulesetVectors
+     * "pool-elements-out_udp", the message alone, nft's NFTA_SET_ELEM_LIST_SET_ID taken out).
+     */
+    @Test
+    void endpointToEndpointElementIsWhatNftSends() {
+        String theirs = java.util.HexFormat.of().formatHex(CapturedRulesetVectors.message("pool-elements-out_udp"));
+        String setId = "08000400" + "0000000c";                   // NFTA_SET_ELEM_LIST_SET_ID 12: nft's 12th set of the run
+        assertTrue(theirs.contains(setId));
+        theirs = theirs.replace(setId, "");
+        assertEquals("64000000", theirs.substring(0, 8));         // nlmsg_len 100 -> 92
+        theirs = "5c000000" + theirs.substring(8);
+        NftMap out = NftMap.endpointMap("out_udp");
+        Encoder e = dirtyEncoder(1024);
+        int m = SetElems.beginElements(e, NFT_MSG_NEWSETELEM, Netlink.NLM_F_CREATE, 1,
+                SetElems.nulTerminated("conenatd_pool", NFT_TABLE_MAXNAMELEN), out.nameZ());
+        SetElems.element(e, out.key(), LAN, 5000, out.data(), 0xcb007102, 5000, 0, 0);
+        SetElems.endElements(e, m);
+        assertEquals(theirs, written(e));
+        assertEquals(8, out.key().length);
+        assertEquals(8, out.data().length);
+        assertTrue(out.isMap());
+    }
+
     @Test
     void namesAreNulTerminatedAndBounded() {
         assertEquals(9, TABLE.length);

@@ -6,7 +6,8 @@
 # Usage: capture-ruleset-vectors.sh [resources-dir]
 #        default resources-dir: src/test/resources/org/conenatd/nftables of this repository.
 #        Writes there: ruleset-vectors.txt ("<label> <hex of the whole netlink message>" a line,
-#        # comments), captured-list-conenatd.txt (`nft list table ip conenatd` once all is in).
+#        # comments), captured-list-conenatd.txt (`nft list table ip conenatd` once all is in),
+#        captured-list-conenatd_pool.txt (`nft list table ip conenatd_pool`, step 6).
 #
 # One throw-away network namespace (its name unique per run); nothing touches the default
 # namespace or any file outside the scratch directory and resources-dir. The namespace and the
@@ -48,6 +49,21 @@
 #     (the sets exist by then; nft still sends NFTA_LOOKUP_SET_ID next to each set name).
 #     `nft list set ip conenatd_economy full_cone_ports` after the second add goes into the header
 #     comments.
+#  6. table ip conenatd_pool (kernel mode with --pool; a table of its own again): pool.nft makes the
+#     table, the maps out_udp / in_udp / out_tcp / in_tcp (ipv4_addr . inet_service : ipv4_addr .
+#     inet_service: the external address travels both ways), the set contacted_udp (ipv4_addr .
+#     inet_service . ipv4_addr, dynamic,timeout), the interval set pool (ipv4_addr), counter
+#     inbound and the chains pre / post / first / seen in ONE traced transaction; then one traced
+#     `add element ip conenatd_pool out_udp { 10.0.0.101 . 5000 : 203.0.113.2 . 5000 }` (one
+#     NEWSETELEM: an 8-byte key AND 8-byte data); then `nft list map ip conenatd_pool out_udp`
+#     traced with its replies (strace -e read=all): the kernel's NEWSETELEM dump reply holding
+#     that element is kept as pool-dump-reply-out_udp, its nlmsg_pid (nft's netlink port id, the
+#     only field that differs from run to run) zeroed; then one traced transaction of the ten
+#     NEWRULEs (pool-rules.nft). `nft list table ip conenatd_pool` once all is in goes to
+#     captured-list-conenatd_pool.txt: nft drops the `meta l4proto` of every one of these rules
+#     when listing (the udp/tcp port payload implies it). Fed back to nft, that listing gives the
+#     same bytes for every rule but seen's: nft then puts the l4proto dependency right before the
+#     update statement, after `ct status snat`.
 #
 # What is kept: every message of the nf_tables subsystem (NFNL_SUBSYS_NFTABLES) of a type NEW*
 # that the tools sent in those transactions; NFNL_MSG_BATCH_BEGIN/END and every GET* are skipped.
@@ -148,6 +164,41 @@ traced economy-sources nft --debug=netlink \
     add element ip conenatd_economy sources '{ 10.0.0.0/24, 192.168.1.7 }' > "$W/economy-sources.debug"
 traced economy-rules nft --debug=netlink -f "$W/economy-rules.nft" > "$W/economy-rules.debug"
 
+cat > "$W/pool.nft" <<'EOF'
+table ip conenatd_pool {
+  map out_udp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
+  map in_udp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
+  map out_tcp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
+  map in_tcp { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
+  set contacted_udp { type ipv4_addr . inet_service . ipv4_addr; flags dynamic,timeout; timeout 300s; }
+  set pool { type ipv4_addr; flags interval; }
+  counter inbound { }
+  chain pre { type nat hook prerouting priority dstnat + 1; policy accept; }
+  chain post { type nat hook postrouting priority srcnat - 1; policy accept; }
+  chain first { type filter hook forward priority mangle - 1; policy accept; }
+  chain seen { type filter hook postrouting priority srcnat + 10; policy accept; }
+}
+EOF
+cat > "$W/pool-rules.nft" <<'EOF'
+add rule ip conenatd_pool pre iifname "eth0" meta l4proto udp ip daddr . udp dport @in_udp ct event set 0x0 counter name "inbound" dnat ip to ip daddr . udp dport map @in_udp
+add rule ip conenatd_pool pre iifname "eth0" meta l4proto udp ip daddr . udp dport . ip saddr @contacted_udp ip daddr . udp dport @in_udp ct event set 0x0 counter name "inbound" dnat ip to ip daddr . udp dport map @in_udp
+add rule ip conenatd_pool pre iifname != "eth0" meta l4proto udp dnat ip to ip daddr . udp dport map @in_udp
+add rule ip conenatd_pool post oifname "eth0" meta l4proto udp snat ip to ip saddr . udp sport map @out_udp
+add rule ip conenatd_pool post oifname != "eth0" iifname != "eth0" ct status dnat meta l4proto udp snat ip to ip saddr . udp sport map @out_udp
+add rule ip conenatd_pool seen oifname "eth0" meta l4proto udp ct status snat update @contacted_udp { ip saddr . udp sport . ip daddr }
+add rule ip conenatd_pool pre iifname "eth0" meta l4proto tcp ip daddr . tcp dport @in_tcp ct event set 0x0 counter name "inbound" dnat ip to ip daddr . tcp dport map @in_tcp
+add rule ip conenatd_pool pre iifname != "eth0" meta l4proto tcp dnat ip to ip daddr . tcp dport map @in_tcp
+add rule ip conenatd_pool post oifname "eth0" meta l4proto tcp snat ip to ip saddr . tcp sport map @out_tcp
+add rule ip conenatd_pool post oifname != "eth0" iifname != "eth0" ct status dnat meta l4proto tcp snat ip to ip saddr . tcp sport map @out_tcp
+EOF
+traced pool nft --debug=netlink -f "$W/pool.nft" > "$W/pool.debug"
+traced pool-elements-out_udp nft --debug=netlink \
+    add element ip conenatd_pool out_udp '{ 10.0.0.101 . 5000 : 203.0.113.2 . 5000 }' > "$W/pool-elements-out_udp.debug"
+ip netns exec "$N" strace -f -qq -e trace=socket,sendmsg,sendto,recvmsg -e write=all -e read=all \
+    -o "$W/pool-list-out_udp.strace" nft list map ip conenatd_pool out_udp > "$W/pool-list-out_udp.list"
+traced pool-rules nft --debug=netlink -f "$W/pool-rules.nft" > "$W/pool-rules.debug"
+ip netns exec "$N" nft list table ip conenatd_pool > "$OUT/captured-list-conenatd_pool.txt"
+
 ip netns exec "$N" nft list table ip conenatd > "$OUT/captured-list-conenatd.txt"
 ip netns exec "$N" nft list table ip mangle > "$W/mangle.list"
 cp "$W/kernel.debug" "$OUT/captured-debug-netlink-conenatd.txt"
@@ -157,11 +208,11 @@ python3 - "$W" "$OUT/ruleset-vectors.txt" "$(uname -r)" "$(nft --version)" "$(ip
 import datetime, re, struct, sys
 W, out, kernel, nftv, iptv = sys.argv[1:6]
 
-def sends(path):
+def sends(path, calls_re="sendmsg|sendto"):
     """Every sendmsg/sendto of the trace: (pid, fd, bytes), strace's hex dump concatenated."""
     calls = []; cur = None
     for line in open(path):
-        m = re.match(r"^(\d+)\s+(sendmsg|sendto)\((\d+),", line)
+        m = re.match(r"^(\d+)\s+(%s)\((\d+)," % calls_re, line)
         if m:
             cur = [int(m.group(1)), int(m.group(3)), bytearray()]; calls.append(cur)
         elif line.startswith(" | ") and cur is not None:
@@ -219,6 +270,12 @@ RULES = {  # chain -> labels of its rules in the order the batch adds them
     ("conenatd_economy", "first"): ["economy-rule-first-wan-udp",
                                     "economy-rule-first-wan-sources-udp",
                                     "economy-rule-first-wan-tcp"],
+    ("conenatd_pool", "pre"): ["pool-rule-pre-inbound-udp", "pool-rule-pre-inbound-address-udp",
+                               "pool-rule-pre-hairpin-udp", "pool-rule-pre-inbound-tcp",
+                               "pool-rule-pre-hairpin-tcp"],
+    ("conenatd_pool", "post"): ["pool-rule-post-snat-udp", "pool-rule-post-hairpin-udp",
+                                "pool-rule-post-snat-tcp", "pool-rule-post-hairpin-tcp"],
+    ("conenatd_pool", "seen"): ["pool-rule-seen-udp"],
 }
 ORDER = ["table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen", "obj-inbound",
          "set-out_udp", "set-in_udp", "set-out_tcp", "set-in_tcp", "set-contacted_udp",
@@ -232,7 +289,15 @@ ORDER = ["table-conenatd", "chain-pre", "chain-post", "chain-first", "chain-seen
          "economy-set-sources", "economy-set-out_udp", "economy-set-out_tcp",
          "economy-elements-ports-default", "economy-elements-ports-53-5000-5010",
          "economy-elements-sources", "economy-rule-first-wan-udp",
-         "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp"]
+         "economy-rule-first-wan-sources-udp", "economy-rule-first-wan-tcp",
+         "pool-table", "pool-chain-pre", "pool-chain-post", "pool-chain-first", "pool-chain-seen",
+         "pool-obj-inbound", "pool-set-out_udp", "pool-set-in_udp", "pool-set-out_tcp",
+         "pool-set-in_tcp", "pool-set-contacted_udp", "pool-set-pool", "pool-elements-out_udp",
+         "pool-dump-reply-out_udp",
+         "pool-rule-pre-inbound-udp", "pool-rule-pre-inbound-address-udp",
+         "pool-rule-pre-hairpin-udp", "pool-rule-post-snat-udp", "pool-rule-post-hairpin-udp",
+         "pool-rule-seen-udp", "pool-rule-pre-inbound-tcp", "pool-rule-pre-hairpin-tcp",
+         "pool-rule-post-snat-tcp", "pool-rule-post-hairpin-tcp"]
 
 def label_nft(kind, m, seen, table, prefix):
     a = attrs(m)
@@ -295,6 +360,30 @@ if [k for k, m in rmsgs] != ["rule"] * 3:
     raise SystemExit("economy-rules: expected three NEWRULEs, got %s" % [k for k, m in rmsgs])
 nft_batch("economy-rules", "conenatd_economy", "economy-")
 
+nft_batch("pool", "conenatd_pool", "pool-")
+emsgs, fds = batch(W + "/pool-elements-out_udp.strace")
+if [k for k, m in emsgs] != ["elements"]:
+    raise SystemExit("pool-elements-out_udp: expected exactly one NEWSETELEM, got %s" % [k for k, m in emsgs])
+a = attrs(emsgs[0][1])
+if (name(a[1]), name(a[2])) != ("conenatd_pool", "out_udp"):
+    raise SystemExit("pool-elements-out_udp: elements of %s %s" % (name(a[1]), name(a[2])))
+put("pool-elements-out_udp", emsgs[0][1])
+notes.append("pool-elements-out_udp: nft sent 1 NEWSETELEM on fd %s" % sorted(fds))
+replies = []                                   # the kernel's NEWSETELEM dump replies naming out_udp
+for pid, fd, data in sends(W + "/pool-list-out_udp.strace", "recvmsg"):
+    for m in nlmsgs(data):
+        t, = struct.unpack_from("<H", m, 4)
+        if t == (10 << 8 | NEWSETELEM) and name(attrs(m)[2]) == "out_udp" and attrs(m).get(3, b""):
+            replies.append(m)
+if len(replies) != 1:
+    raise SystemExit("pool-list-out_udp: expected one NEWSETELEM reply with elements, got %d" % len(replies))
+put("pool-dump-reply-out_udp", replies[0][:12] + b"\0\0\0\0" + replies[0][16:])   # nlmsg_pid zeroed
+notes.append("pool-list-out_udp: 1 NEWSETELEM dump reply with elements (nlmsg_pid zeroed)")
+rmsgs, _ = batch(W + "/pool-rules.strace")
+if [k for k, m in rmsgs] != ["rule"] * 10:
+    raise SystemExit("pool-rules: expected ten NEWRULEs, got %s" % [k for k, m in rmsgs])
+nft_batch("pool-rules", "conenatd_pool", "pool-")
+
 missing = [l for l in ORDER if l not in lines]
 if missing: raise SystemExit("missing: " + " ".join(missing))
 with open(out, "w") as f:
@@ -309,12 +398,15 @@ with open(out, "w") as f:
     for l in open(W + "/mangle.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
     f.write("# nft list set ip conenatd_economy full_cone_ports, after the add of { 53, 5000-5010 }:\n")
     for l in open(W + "/economy-ports.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
+    f.write("# nft list map ip conenatd_pool out_udp, after the add (the dump behind pool-dump-reply-out_udp):\n")
+    for l in open(W + "/pool-list-out_udp.list"): f.write("#   " + l.rstrip("\n").replace("\t", "  ") + "\n")
     for l in sent:
         f.write("%s %s\n" % (l, lines[l].hex()))
 print("wrote %d messages to %s" % (len(lines), out))
 PY
 echo "== nft list table ip conenatd"; cat "$OUT/captured-list-conenatd.txt"
-for d in economy-ports-default economy-ports-53-5000-5010 economy-sources economy-rules; do
+echo "== nft list table ip conenatd_pool"; cat "$OUT/captured-list-conenatd_pool.txt"
+for d in economy-ports-default economy-ports-53-5000-5010 economy-sources economy-rules pool pool-elements-out_udp pool-rules; do
     echo "== nft --debug=netlink ($d)"; cat "$W/$d.debug"
 done
 echo "== nft list set ip conenatd_economy full_cone_ports (after { 53, 5000-5010 })"

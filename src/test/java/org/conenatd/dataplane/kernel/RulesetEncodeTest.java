@@ -7,6 +7,7 @@ import org.conenatd.nftables.CapturedRulesetVectors;
 import org.conenatd.nftables.NftBatch;
 import org.conenatd.nftables.NftSet;
 import org.conenatd.nftables.Rule;
+import org.conenatd.nftables.RuleBuilder;
 import org.conenatd.nftables.Table;
 import org.conenatd.nftables.expr.Expr;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import static org.conenatd.nftables.CapturedRulesetVectors.Tlv;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -121,5 +123,83 @@ class RulesetEncodeTest {
             assertEquals(theirs("set-" + s, 10), ours, s);
         }
         assertEquals(theirs("table-conenatd"), ourMessage(b -> b.newTable("conenatd", 0)));
+    }
+
+    // --pool: table ip conenatd_pool, captured in a section of its own ("pool-*"); the rules are
+    // built here from RuleBuilder, as Ruleset will build them, the text being what was given to nft
+    private static final String WAN = "eth0", POOL = "conenatd_pool";
+
+    private static Rule poolInbound(Protocol p, boolean address) {
+        String l = p.label, in = "in_" + l;
+        var r = RuleBuilder.rule().iifname(true, WAN).l4proto(p.number);
+        if (address) r.daddrDportSaddrIn("contacted_" + l);
+        return r.daddrDportIn(in).ctEventsOff().counter("inbound").dnatByDaddrDport(in).in("pre",
+                "iifname \"eth0\" meta l4proto " + l + " " + (address ? "ip daddr . " + l + " dport . ip saddr @contacted_" + l + " " : "")
+                        + "ip daddr . " + l + " dport @" + in + " ct event set 0x0 counter name \"inbound\" dnat ip to ip daddr . "
+                        + l + " dport map @" + in);
+    }
+
+    private static Rule poolHairpinIn(Protocol p) {
+        String l = p.label;
+        return RuleBuilder.rule().iifname(false, WAN).l4proto(p.number).dnatByDaddrDport("in_" + l).in("pre",
+                "iifname != \"eth0\" meta l4proto " + l + " dnat ip to ip daddr . " + l + " dport map @in_" + l);
+    }
+
+    private static Rule poolSnat(Protocol p) {
+        String l = p.label;
+        return RuleBuilder.rule().oifname(true, WAN).l4proto(p.number).snatBySource("out_" + l).in("post",
+                "oifname \"eth0\" meta l4proto " + l + " snat ip to ip saddr . " + l + " sport map @out_" + l);
+    }
+
+    private static Rule poolHairpinOut(Protocol p) {
+        String l = p.label;
+        return RuleBuilder.rule().oifname(false, WAN).iifname(false, WAN).ctStatusDnat().l4proto(p.number).snatBySource("out_" + l).in("post",
+                "oifname != \"eth0\" iifname != \"eth0\" ct status dnat meta l4proto " + l + " snat ip to ip saddr . " + l + " sport map @out_" + l);
+    }
+
+    private static Rule poolSeen(Protocol p) {
+        String l = p.label;
+        return RuleBuilder.rule().oifname(true, WAN).l4proto(p.number).ctStatusSnat().updateSaddrSportDaddr("contacted_" + l).in("seen",
+                "oifname \"eth0\" meta l4proto " + l + " ct status snat update @contacted_" + l + " { ip saddr . " + l + " sport . ip daddr }");
+    }
+
+    @Test
+    void poolRulesEncodeAsNftEncodesThem() {
+        for (Protocol p : List.of(Protocol.UDP, Protocol.TCP)) {
+            String l = p.label;
+            same("pool-rule-pre-inbound-" + l, poolInbound(p, false));
+            same("pool-rule-pre-hairpin-" + l, poolHairpinIn(p));
+            same("pool-rule-post-snat-" + l, poolSnat(p));
+            same("pool-rule-post-hairpin-" + l, poolHairpinOut(p));
+        }
+        same("pool-rule-pre-inbound-address-udp", poolInbound(Protocol.UDP, true));
+        same("pool-rule-seen-udp", poolSeen(Protocol.UDP));
+    }
+
+    /** Around the expressions, our NEWRULE carries what nft's does: table and chain, nothing else. */
+    @Test
+    void poolRuleMessagesCarryNftsOtherAttributes() {
+        for (var c : List.of(new Object[] {"pool-rule-post-snat-udp", poolSnat(Protocol.UDP)},
+                new Object[] {"pool-rule-seen-udp", poolSeen(Protocol.UDP)},
+                new Object[] {"pool-rule-pre-inbound-tcp", poolInbound(Protocol.TCP, false)})) {
+            Rule r = (Rule) c[1];
+            List<Tlv> ours = ourMessage(b -> b.newRule(POOL, r)).stream().filter(a -> a.type() != 4).toList();
+            assertEquals(theirs((String) c[0], 4), ours, (String) c[0]); // without NFTA_RULE_EXPRESSIONS
+        }
+    }
+
+    @Test
+    void poolTableChainsCounterAndSetsCarryNftsAttributes() {
+        assertEquals(theirs("pool-table"), ourMessage(b -> b.newTable(POOL, 0)));
+        for (var c : Ruleset.CHAINS) assertEquals(theirs("pool-chain-" + c.name()), ourMessage(b -> b.newChain(POOL, c)), c.name());
+        assertEquals(theirs("pool-obj-inbound"), ourMessage(b -> b.newCounter(POOL, "inbound")));
+        List<NftSet> sets = List.of(NftSet.endpointToEndpoint("out_udp"), NftSet.endpointToEndpoint("in_udp"),
+                NftSet.endpointToEndpoint("out_tcp"), NftSet.endpointToEndpoint("in_tcp"),
+                NftSet.addrPortPeer("contacted_udp", 300_000), NftSet.prefixes("pool"));
+        for (NftSet def : sets) {
+            List<Tlv> ours = new ArrayList<>(ourMessage(b -> b.newSet(POOL, def)));
+            ours.removeIf(a -> a.type() == 10); // NFTA_SET_ID
+            assertEquals(theirs("pool-set-" + def.name(), 10), ours, def.name());
+        }
     }
 }
