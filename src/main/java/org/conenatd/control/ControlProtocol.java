@@ -117,6 +117,10 @@ public final class ControlProtocol {
     static final String LIST_HEADER = String.format(Locale.ROOT, "%-5s  %6s  %-21s  %5s  %8s  %-8s  %-7s  %s%n",
             "proto", "public", "lan endpoint", "flows", "age", "hold", "origin", "lease");
 
+    private static final String ROW = "%-5s  %6s  %-21s  %5d  %8s  %-8s  %-7s  %s%n", POOL_ROW = "%-5s  %-21s  %-21s  %5d  %8s  %-8s  %-7s  %s%n";
+    static final String POOL_HEADER = String.format(Locale.ROOT, "%-5s  %-21s  %-21s  %5s  %8s  %-8s  %-7s  %s%n",
+            "proto", "external", "lan endpoint", "flows", "age", "hold", "origin", "lease");
+
     static String list(Request r, String mode, List<MappingSnapshot.Row> rows) {
         return list(r, mode, rows, null);
     }
@@ -128,8 +132,10 @@ public final class ControlProtocol {
      */
     static String list(Request r, String mode, List<MappingSnapshot.Row> rows, String hostLimit) {
         StringBuilder sb = new StringBuilder(64 + rows.size() * 96);
+        boolean pooled = false; // with a pool the public column names the address too
+        for (MappingSnapshot.Row m : rows) pooled |= m.externalIp() != 0;
         if (r.json()) sb.append("{\"mode\":").append(quote(mode)).append(",\"mappings\":[");
-        else sb.append(LIST_HEADER);
+        else sb.append(pooled ? POOL_HEADER : LIST_HEADER);
         boolean first = true;
         for (MappingSnapshot.Row m : rows) {
             if (!matches(r, m)) continue;
@@ -137,7 +143,8 @@ public final class ControlProtocol {
                 sb.append(first ? "\n" : ",\n");
                 json(sb, m);
             } else {
-                sb.append(String.format(Locale.ROOT, "%-5s  %6d  %-21s  %5d  %8s  %-8s  %-7s  %s%n", m.protocol().label, m.publicPort(),
+                sb.append(String.format(Locale.ROOT, pooled ? POOL_ROW : ROW, m.protocol().label,
+                        m.externalIp() == 0 ? String.valueOf(m.publicPort()) : Inet4.format(m.externalIp()) + ":" + m.publicPort(),
                         Endpoint.format(m.endpoint()), m.flows(), duration(m.ageNanos()), hold(m), m.origin().label,
                         lease(m) + (m.shadowed() ? "  shadowed by a port forward" : "")));
             }
@@ -169,6 +176,7 @@ public final class ControlProtocol {
 
     private static void json(StringBuilder sb, MappingSnapshot.Row m) {
         sb.append("{\"protocol\":").append(quote(m.protocol().label))
+                .append(m.externalIp() == 0 ? "" : ",\"external_ip\":" + quote(Inet4.format(m.externalIp())))
                 .append(",\"public_port\":").append(m.publicPort())
                 .append(",\"lan_ip\":").append(quote(Inet4.format(Endpoint.ip(m.endpoint()))))
                 .append(",\"lan_port\":").append(Endpoint.port(m.endpoint()))

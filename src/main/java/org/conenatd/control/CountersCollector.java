@@ -30,6 +30,7 @@ public final class CountersCollector implements MultiCollector {
     public MetricSnapshots collect() {
         List<MetricSnapshot> out = new ArrayList<>();
         CounterSnapshot.Builder family = null;
+        GaugeSnapshot.Builder gauges = null;
         for (Counters.Sample s : counters.samples()) {
             if (s.labelName() != null && s.label() != null) {
                 // a family's members follow its total in samples(); the total itself is their sum
@@ -37,11 +38,19 @@ public final class CountersCollector implements MultiCollector {
                     family.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                             .labels(Labels.of(s.labelName(), s.label())).value(s.value()).build());
                 }
+                if (gauges != null) {
+                    gauges.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                            .labels(Labels.of(s.labelName(), s.label())).value(s.value()).build());
+                }
                 continue;
             }
             add(out, family);
+            add(out, gauges);
             family = null;
-            if (s.labelName() != null) {
+            gauges = null;
+            if (s.labelName() != null && s.kind() == Counters.Kind.GAUGE) {
+                gauges = GaugeSnapshot.builder().name(PREFIX + s.name()).help(s.help());
+            } else if (s.labelName() != null) {
                 family = CounterSnapshot.builder().name(PREFIX + s.name()).help(s.help());
             } else if (s.kind() == Counters.Kind.COUNTER) {
                 add(out, CounterSnapshot.builder().name(PREFIX + s.name()).help(s.help())
@@ -52,6 +61,7 @@ public final class CountersCollector implements MultiCollector {
             }
         }
         add(out, family);
+        add(out, gauges);
         return new MetricSnapshots(out);
     }
 

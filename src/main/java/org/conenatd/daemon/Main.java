@@ -79,6 +79,16 @@ public final class Main implements Callable<Integer> {
                     + "or has its first packet dropped; existing mappings are never evicted (RFC 6888 REQ-11).")
     String onLimit;
 
+    @Option(names = "--pool", paramLabel = "<address|cidr|first-last>",
+            description = "Kernel mode: external addresses to NAT to instead of the interface's own (repeatable; RFC 6888). "
+                    + "Each LAN host uses one of them for all its mappings (paired pooling); a new host gets the least used.")
+    List<String> pool = new java.util.ArrayList<>();
+
+    @Option(names = "--port-block", paramLabel = "<n>",
+            description = "Kernel mode: give each LAN host its ports in blocks of n on its address (RFC 6888 REQ-14); "
+                    + "--ports-per-host limits it to whole blocks, and the allocation log has a record per block.")
+    Integer portBlock;
+
     @Option(names = "--static", paramLabel = "<proto:port=lan-ip:lan-port>",
             description = "Kernel mode: a permanent full-cone mapping, e.g. udp:3074=10.0.0.11:3074 (repeatable).")
     List<String> statics = new java.util.ArrayList<>();

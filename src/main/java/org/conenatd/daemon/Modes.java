@@ -69,6 +69,9 @@ final class Modes {
             throw new ParameterException(m.spec.commandLine(), "--tcp-hold, --full-cone-ports, --ports-per-host and --on-limit are for "
                     + "kernel mode (-i): in seed mode the kernel's rules choose the ports");
         }
+        if (!m.pool.isEmpty() || m.portBlock != null) {
+            throw new ParameterException(m.spec.commandLine(), "--pool and --port-block are for kernel mode (-i): seed mode NATs to its one -n address");
+        }
         if (!m.statics.isEmpty() || m.pcpThirdParty || m.noPortMapping || m.allocationLog != null) {
             throw new ParameterException(m.spec.commandLine(), "--static, --pcp-third-party, --no-port-mapping and --allocation-log are for kernel mode (-i): "
                     + "seed mode answers no port-mapping protocol, and the kernel's rules choose its ports");
@@ -118,9 +121,15 @@ final class Modes {
                 m.mapLifetimeMax, m.upnpPort);
         KernelConfig.Economy economy = new KernelConfig.Economy(m.tcpHold, portList(m.fullConePorts, "--full-cone-ports", true),
                 m.portsPerHost == null ? 0 : m.portsPerHost, drop, m.allocationLog == null ? null : java.nio.file.Path.of(m.allocationLog));
+        int block = m.portBlock == null ? 0 : m.portBlock;
+        if (m.portBlock != null && (block < 1 || block > range[1] - range[0] + 1)) {
+            throw new StartupException("invalid --port-block " + m.portBlock + ": must be 1 to the " + (range[1] - range[0] + 1)
+                    + " ports of --ports " + range[0] + "-" + range[1]);
+        }
         KernelConfig cfg = new KernelConfig(m.wanIf, q, mark, range[0], range[1], m.hold, protocols,
                 m.queueMaxLen == null ? KERNEL_DEFAULT_QUEUE_MAXLEN : m.queueMaxLen,
-                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy, portMapping);
+                filtering, List.copyOf(sources), TableProtection.choices(m.tableProtection, System.getenv(TableProtection.ENV)), economy, portMapping,
+                new KernelConfig.Pool(pool(m.pool), block));
         return new Chosen(new KernelPlane(cfg), m.wanIf, warning);
     }
 
@@ -194,6 +203,50 @@ final class Modes {
             }
         }
         return new KernelConfig.PortMapping.Static(p, pub, ip, lanPort);
+    }
+
+    /** The most addresses a pool may have: an address index is 16 bits of the allocator's key. */
+    static final int POOL_MAX = 65536;
+
+    /**
+     * The {@code --pool} values ("203.0.113.2", "203.0.113.0/29" or "203.0.113.2-203.0.113.9") as
+     * sorted distinct addresses; none without {@code --pool}.
+     */
+    static int[] pool(List<String> values) throws StartupException {
+        java.util.TreeSet<Long> all = new java.util.TreeSet<>();
+        for (String v : values) {
+            String t = v.trim();
+            long first, last;
+            try {
+                int dash = t.indexOf('-'), slash = t.indexOf('/');
+                if (dash >= 0) {
+                    first = Integer.toUnsignedLong(Inet4.parseAddr(t.substring(0, dash).trim()));
+                    last = Integer.toUnsignedLong(Inet4.parseAddr(t.substring(dash + 1).trim()));
+                } else if (slash >= 0) {
+                    long a = Integer.toUnsignedLong(Inet4.parseAddr(t.substring(0, slash)));
+                    int len = Integer.parseInt(t.substring(slash + 1));
+                    if (len < 0 || len > 32) throw new NumberFormatException();
+                    long size = 1L << (32 - len);
+                    if ((a & (size - 1)) != 0) throw new StartupException("invalid --pool '" + v + "': host bits set; did you mean "
+                            + Inet4.format((int) (a & ~(size - 1))) + "/" + len + "?");
+                    first = a;
+                    last = a + size - 1;
+                } else {
+                    first = last = Integer.toUnsignedLong(Inet4.parseAddr(t));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new StartupException("invalid --pool '" + v + "': expected an IPv4 address, a prefix like 203.0.113.0/29 "
+                        + "or a range like 203.0.113.2-203.0.113.9");
+            }
+            if (first > last) throw new StartupException("invalid --pool '" + v + "': the range is empty (its first address is after its last)");
+            if (first == 0) throw new StartupException("invalid --pool '" + v + "': 0.0.0.0 is no external address");
+            if (last - first + 1 + all.size() > POOL_MAX) throw new StartupException("invalid --pool: more than " + POOL_MAX + " addresses");
+            for (long a = first; a <= last; a++) all.add(a);
+        }
+        int[] out = new int[all.size()];
+        int i = 0;
+        for (long a : all) out[i++] = (int) a;
+        return out;
     }
 
     /** "10.0.0.0/24" or "10.0.0.10" (a /32), normalised; the host bits must be zero. */

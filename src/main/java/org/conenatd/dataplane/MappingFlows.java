@@ -48,16 +48,33 @@ public final class MappingFlows {
         if (p == null) return false;
         // (peer, public port) names the flow; the LAN endpoint is the original source
         if (type == Event.Type.NEW) {
-            nat.flowStarted(p, f.replySrc, f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
+            nat.flowStarted(p, peerKey(f), f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
         } else {
-            nat.flowEnded(p, f.replySrc, f.replySrcPort, f.replyDstPort);
+            nat.flowEnded(p, peerKey(f), f.replySrcPort, f.replyDstPort);
         }
         return true;
+    }
+
+    /**
+     * The peer address as the core's flow key knows it. With any public address (kernel mode, and
+     * its pool) two live flows may share peer, peer port and public port on two external
+     * addresses, which the core's 64-bit key would take for one flow; the external address is
+     * folded in. For one address the fold is a bijection, so nothing changes there; across
+     * addresses two flows collide only if their peers differ by exactly the fold of their two
+     * external addresses, with the same ports.
+     */
+    private int peerKey(FlowView f) {
+        return natIp == ANY_ADDRESS ? f.replySrc ^ fold(f.replyDst) : f.replySrc;
+    }
+
+    static int fold(int address) {
+        int h = address * 0x9E3779B1;
+        return h ^ (h >>> 15);
     }
 
     /** Adds a dumped entry to the snapshot if it is a mapping flow (dumping thread, no lock). */
     public void collect(FlowView f, FlowSnapshot snapshot) {
         Protocol p = protocolOf(f);
-        if (p != null) snapshot.add(p, f.replySrc, f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
+        if (p != null) snapshot.add(p, peerKey(f), f.replySrcPort, f.replyDstPort, f.origSrc, f.origSrcPort);
     }
 }

@@ -20,12 +20,13 @@ public final class MappingSnapshot {
      * for a second endpoint sharing a port in seed mode). {@code origin}: who made it;
      * {@code leaseLeftNanos}: what is left of a port-mapping protocol's lifetime, -1 without one,
      * {@link PortAllocator#FOREVER} for a static mapping. {@code shadowed}: a port forward of the
-     * router's own rules takes this port's inbound traffic.
+     * router's own rules takes this port's inbound traffic. {@code externalIp}: the pool address
+     * of the mapping, 0 for the interface's own (no pool, and seed mode).
      */
     public record Row(Protocol protocol, int publicPort, long endpoint, int flows, long ageNanos, long holdLeftNanos,
-                      boolean receives, MappingOrigin origin, long leaseLeftNanos, boolean shadowed) {
+                      boolean receives, MappingOrigin origin, long leaseLeftNanos, boolean shadowed, int externalIp) {
         public Row(Protocol protocol, int publicPort, long endpoint, int flows, long ageNanos, long holdLeftNanos, boolean receives) {
-            this(protocol, publicPort, endpoint, flows, ageNanos, holdLeftNanos, receives, MappingOrigin.DYNAMIC, -1, false);
+            this(protocol, publicPort, endpoint, flows, ageNanos, holdLeftNanos, receives, MappingOrigin.DYNAMIC, -1, false, 0);
         }
 
         public boolean held() { return holdLeftNanos >= 0; }
@@ -55,16 +56,22 @@ public final class MappingSnapshot {
         return ofAllocators(allocators, table, now, Forwards.NONE);
     }
 
+    /** Rows in order of protocol, external address and port. */
     public static List<Row> ofAllocators(PortAllocator[] allocators, MappingTable table, long now, Forwards forwards) {
         List<Row> rows = new ArrayList<>();
         for (PortAllocator a : allocators) {
             if (a == null) continue;
-            a.forEach((port, ep) -> {
-                long left = a.holdLeft(port, now);
-                rows.add(new Row(a.protocol(), port, ep, table.flows(a.protocol(), port, ep),
-                        Math.max(0, now - a.since(port)), left < 0 ? LIVE : left, true, a.originOf(port), a.leaseLeft(port, now),
-                        forwards.covers(a.protocol(), port)));
+            List<Row> mine = new ArrayList<>(a.allocated());
+            a.forEach((x, ep) -> {
+                long left = a.holdLeft(x, now);
+                int port = External.port(x);
+                mine.add(new Row(a.protocol(), port, ep, table.flows(a.protocol(), port, ep),
+                        Math.max(0, now - a.since(x)), left < 0 ? LIVE : left, true, a.originOf(x), a.leaseLeft(x, now),
+                        forwards.covers(a.protocol(), port), a.pool().address(External.index(x))));
             });
+            mine.sort((r1, r2) -> r1.externalIp != r2.externalIp ? Integer.compareUnsigned(r1.externalIp, r2.externalIp)
+                    : Integer.compare(r1.publicPort, r2.publicPort));
+            rows.addAll(mine);
         }
         return rows;
     }

@@ -9,8 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 
 /**
- * The allocation log of RFC 6888 REQ-12: one record per public port given to and taken back from a
- * LAN endpoint, with the time, the protocol, the LAN address and port, and the external address and
+ * The allocation log of RFC 6888 REQ-12: one record per public port (or port block) given to and
+ * taken back from a LAN endpoint (or host), with the time, the protocol, the LAN address and port, and the external address and
  * port; never a destination. Written as JSON lines to a file the operator names, appended, and
  * reopened on {@link #reopen} (SIGHUP, after logrotate moved it). What it answers: "who had
  * 203.0.113.1:40312 at 14:02?". Thread-safe; a write that fails is said once in the log and the
@@ -45,10 +45,24 @@ public final class AllocationLog implements AutoCloseable {
     }
 
     /** One record: {@code event} is "allocate" or "release"; addresses as IPv4 ints. */
-    public synchronized void record(String event, String protocol, int lanIp, int lanPort, int externalIp, int externalPort) {
-        String line = "{\"time\":\"" + Instant.now() + "\",\"event\":\"" + event + "\",\"protocol\":\"" + protocol
+    public void record(String event, String protocol, int lanIp, int lanPort, int externalIp, int externalPort) {
+        write("{\"time\":\"" + Instant.now() + "\",\"event\":\"" + event + "\",\"protocol\":\"" + protocol
                 + "\",\"lan_ip\":\"" + org.conenatd.inet.Inet4.format(lanIp) + "\",\"lan_port\":" + lanPort
-                + ",\"external_ip\":\"" + org.conenatd.inet.Inet4.format(externalIp) + "\",\"external_port\":" + externalPort + "}\n";
+                + ",\"external_ip\":\"" + org.conenatd.inet.Inet4.format(externalIp) + "\",\"external_port\":" + externalPort + "}\n");
+    }
+
+    /**
+     * One record for a port block (RFC 7422): {@code event} is "block-allocate" or "block-release";
+     * the LAN address, and the external address with the block's first and last port.
+     */
+    public void block(String event, String protocol, int lanIp, int externalIp, int firstPort, int lastPort) {
+        write("{\"time\":\"" + Instant.now() + "\",\"event\":\"" + event + "\",\"protocol\":\"" + protocol
+                + "\",\"lan_ip\":\"" + org.conenatd.inet.Inet4.format(lanIp)
+                + "\",\"external_ip\":\"" + org.conenatd.inet.Inet4.format(externalIp) + "\",\"external_port_first\":" + firstPort
+                + ",\"external_port_last\":" + lastPort + "}\n");
+    }
+
+    private synchronized void write(String line) {
         try {
             if (out == null) out = writer();
             out.write(line);

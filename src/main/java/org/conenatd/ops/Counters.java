@@ -35,11 +35,14 @@ public final class Counters {
         }
     }
 
-    private sealed interface Entry permits Plain, Family {}
+    private sealed interface Entry permits Plain, Family, GaugeFamily {}
 
     private record Plain(String name, String help, Kind kind, LongSupplier value) implements Entry {}
 
     private record Family(String name, String help, String labelName, ConcurrentSkipListMap<String, LongAdder> members)
+            implements Entry {}
+
+    private record GaugeFamily(String name, String help, String labelName, java.util.function.Supplier<java.util.Map<String, Long>> members)
             implements Entry {}
 
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
@@ -71,6 +74,14 @@ public final class Counters {
         return new LabeledCounter(f.members());
     }
 
+    /**
+     * Gauges of one kind split by a label, read when rendered (e.g. ports used per pool address):
+     * {@code members} gives each label's value; the total is their sum.
+     */
+    public void gauges(String name, String help, String labelName, java.util.function.Supplier<java.util.Map<String, Long>> members) {
+        register(new GaugeFamily(name, help, labelName, members));
+    }
+
     /** Members of a labelled family, created on first use. */
     public static final class LabeledCounter {
         private final ConcurrentSkipListMap<String, LongAdder> members;
@@ -88,13 +99,21 @@ public final class Counters {
     }
 
     private void register(Entry e) {
-        String name = e instanceof Plain p ? p.name() : ((Family) e).name();
+        String name = nameOf(e);
         if (!name.matches("[a-z][a-z0-9_]*")) throw new IllegalArgumentException("bad counter name " + name);
         for (Entry x : entries) {
-            String other = x instanceof Plain p ? p.name() : ((Family) x).name();
+            String other = nameOf(x);
             if (other.equals(name)) throw new IllegalArgumentException("counter " + name + " registered twice");
         }
         entries.add(e);
+    }
+
+    private static String nameOf(Entry e) {
+        return switch (e) {
+            case Plain p -> p.name();
+            case Family f -> f.name();
+            case GaugeFamily g -> g.name();
+        };
     }
 
     /** Every series now, in registration order (family members sorted by label). */
@@ -112,6 +131,16 @@ public final class Counters {
                         members.add(new Sample(f.name(), f.help(), Kind.COUNTER, f.labelName(), m.getKey(), v));
                     }
                     out.add(new Sample(f.name(), f.help(), Kind.COUNTER, f.labelName(), null, total));
+                    out.addAll(members);
+                }
+                case GaugeFamily g -> {
+                    long total = 0;
+                    List<Sample> members = new ArrayList<>();
+                    for (var m : new java.util.TreeMap<>(g.members().get()).entrySet()) {
+                        total += m.getValue();
+                        members.add(new Sample(g.name(), g.help(), Kind.GAUGE, g.labelName(), m.getKey(), m.getValue()));
+                    }
+                    out.add(new Sample(g.name(), g.help(), Kind.GAUGE, g.labelName(), null, total));
                     out.addAll(members);
                 }
             }

@@ -50,6 +50,9 @@ public interface PortMapper {
     /** The public IPv4 address now (the WAN interface's), or 0 if it has none. */
     int externalAddress();
 
+    /** The external address the mappings of LAN host {@code lanIp} use (with a pool, its own); 0 if there is none. */
+    default int externalAddress(int lanIp) { return externalAddress(); }
+
     /** Seconds since this instance started mapping: the NAT-PMP / PCP epoch, which restarts with the daemon. */
     long epochSeconds();
 

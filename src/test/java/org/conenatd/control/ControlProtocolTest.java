@@ -76,14 +76,31 @@ class ControlProtocolTest {
     }
 
     @Test
+    void withAPoolEachMappingNamesItsExternalAddressSoListAnswersWhoHadAnAddressAndPort() {
+        daemon.rows = List.of(
+                new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 40312, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.11"), 5000),
+                        1, 10 * FakeDaemon.SECOND, org.conenatd.nat.MappingSnapshot.LIVE, true, org.conenatd.nat.MappingOrigin.DYNAMIC,
+                        -1, false, parseAddr("198.51.100.7")),
+                new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 40312, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.12"), 40312),
+                        1, 10 * FakeDaemon.SECOND, org.conenatd.nat.MappingSnapshot.LIVE, true, org.conenatd.nat.MappingOrigin.DYNAMIC,
+                        -1, false, parseAddr("198.51.100.8")));
+        List<String> lines = ControlProtocol.answer("list --port 40312", daemon).lines().toList();
+        assertTrue(lines.get(0).startsWith("proto  external"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("udp    198.51.100.7:40312     10.0.0.11:5000"), lines.get(1));
+        String j = ControlProtocol.answer("list --json --port 40312", daemon);
+        assertTrue(j.contains("{\"protocol\":\"udp\",\"external_ip\":\"198.51.100.7\",\"public_port\":40312,\"lan_ip\":\"10.0.0.11\",\"lan_port\":5000"), j);
+        assertTrue(j.contains("\"external_ip\":\"198.51.100.8\",\"public_port\":40312,\"lan_ip\":\"10.0.0.12\""), j);
+    }
+
+    @Test
     void leasesShowWhoMadeThemAndWhatIsLeftAndShadowedPortsSaySo() {
         daemon.rows = List.of(
                 new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 3074, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.11"), 3074),
                         0, 10 * FakeDaemon.SECOND, 300 * FakeDaemon.SECOND, true, org.conenatd.nat.MappingOrigin.STATIC,
-                        org.conenatd.nat.PortAllocator.FOREVER, false),
+                        org.conenatd.nat.PortAllocator.FOREVER, false, 0),
                 new org.conenatd.nat.MappingSnapshot.Row(org.conenatd.nat.Protocol.UDP, 5000, org.conenatd.nat.Endpoint.of(parseAddr("10.0.0.12"), 5000),
                         1, 10 * FakeDaemon.SECOND, org.conenatd.nat.MappingSnapshot.LIVE, true, org.conenatd.nat.MappingOrigin.NATPMP,
-                        3600 * FakeDaemon.SECOND, true));
+                        3600 * FakeDaemon.SECOND, true, 0));
         List<String> lines = ControlProtocol.answer("list", daemon).lines().toList();
         assertTrue(lines.get(1).endsWith("static   forever"), lines.get(1));
         assertTrue(lines.get(2).endsWith("natpmp   1h00m  shadowed by a port forward"), lines.get(2));

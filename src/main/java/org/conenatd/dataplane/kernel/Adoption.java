@@ -1,7 +1,10 @@
 package org.conenatd.dataplane.kernel;
 
 import org.conenatd.dataplane.MapWriter;
+import org.conenatd.nat.AddressPool;
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.External;
+import org.conenatd.nat.FlowIndex;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.PortAllocator;
 import org.conenatd.nat.Protocol;
@@ -12,7 +15,6 @@ import org.conenatd.nftables.SetElemView;
 import org.conenatd.ops.Log;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,19 +33,27 @@ final class Adoption {
     /** Elements per removal transaction: well inside the batch buffer. */
     private static final int CHUNK = 2048;
 
-    /** Adopts one protocol's pairs; returns how many elements it removed. */
-    static int fromMaps(NftMaps maps, MapWriter writer, NftMap out, NftMap in, PortAllocator a, long now, long holdNanos)
+    /**
+     * Adopts one protocol's pairs; returns how many elements it removed. The in map is read into a
+     * hash of (external address . port) -> endpoint (a key per element, nothing per address), then
+     * each out element is matched against it as it comes.
+     */
+    static int fromMaps(NftMaps maps, MapWriter writer, NftMap out, NftMap in, PortAllocator a, AddressPool pool, long now, long holdNanos)
             throws NetlinkException {
-        long[] inbound = new long[65536];
-        Arrays.fill(inbound, Endpoint.NONE);
-        maps.dump(in, (SetElemView e) -> inbound[e.keyPort] = Endpoint.of(e.dataAddr, e.dataPort));
-        boolean[] adopted = new boolean[65536];
+        FlowIndex inbound = new FlowIndex(4096);
+        maps.dump(in, (SetElemView e) -> inbound.put(key(e.keyAddr, e.keyPort), Endpoint.of(e.dataAddr, e.dataPort)));
         List<long[]> strayOut = new ArrayList<>();
+        int[] adopted = {0};
         maps.dump(out, (SetElemView e) -> {
             long ep = Endpoint.of(e.keyAddr, e.keyPort);
-            int port = e.dataPort;
-            if (inbound[port] == ep && a.adopt(ep, port, now, holdNanos)) adopted[port] = true;
-            else strayOut.add(new long[] {ep});
+            long k = key(e.dataAddr, e.dataPort);
+            int index = pool.indexOf(e.dataAddr); // an address no longer in the pool: its pair goes
+            if (index >= 0 && inbound.get(k) == ep && a.adopt(ep, External.of(index, e.dataPort), now, holdNanos)) {
+                inbound.put(k, ADOPTED);
+                adopted[0]++;
+            } else {
+                strayOut.add(new long[] {ep});
+            }
         });
         int dropped = 0;
         for (long[] s : strayOut) {
@@ -51,14 +61,26 @@ final class Adoption {
             writer.remove(out, Endpoint.ip(s[0]), Endpoint.port(s[0]));
             if (++dropped % CHUNK == 0) writer.commit(Adoption::leftInPlace);
         }
-        for (int port = 0; port < 65536; port++) {
-            if (inbound[port] == Endpoint.NONE || adopted[port]) continue;
-            writer.entry();
-            writer.remove(in, 0, port);
-            if (++dropped % CHUNK == 0) writer.commit(Adoption::leftInPlace);
+        if (inbound.size() > adopted[0]) {
+            List<Long> strayIn = new ArrayList<>();
+            inbound.forEach((k, v) -> {
+                if (v != ADOPTED) strayIn.add(k);
+            });
+            for (long k : strayIn) {
+                writer.entry();
+                writer.remove(in, (int) ((k - 1) >>> 16), (int) ((k - 1) & 0xffff));
+                if (++dropped % CHUNK == 0) writer.commit(Adoption::leftInPlace);
+            }
         }
         writer.commit(Adoption::leftInPlace);
         return dropped;
+    }
+
+    /** An in element whose pair was adopted (no endpoint packs to this: its address would be 2^32). */
+    private static final long ADOPTED = 1L << 48;
+
+    private static long key(int addr, int port) {
+        return ((Integer.toUnsignedLong(addr) << 16) | (port & 0xffff)) + 1;
     }
 
     /** A stray element the kernel would not remove sends a port no mapping has somewhere stale; nothing to undo. */
@@ -86,15 +108,21 @@ final class Adoption {
         }
     }
 
-    /** Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). */
+    /**
+     * Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). With a
+     * pool the flows do not say which address they use here (the core counts ports), so the host's
+     * paired address is taken, or the least used: a flow on another address loses its port.
+     */
     private static boolean adoptLive(Mappings m, FullConeNat nat, Protocol p, int port, long ep, long now) {
         if (!m.enabled(p)) return false;
         PortAllocator a = m.allocator(p);
         if (ep == Endpoint.NONE || port < a.first() || port > a.last()) return false;
-        if (a.ownerOf(port) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
-        if (!a.adopt(ep, port, now, m.holdNanos(p))) return false;
-        if (nat.lookup(p, port) == ep) a.flowStarted(port, ep); // outbound flows: live; inbound only: held, checked at expiry
-        m.stage(p, port, ep, false);
+        int paired = m.pool.pairedIndex(Endpoint.ip(ep));
+        int x = External.of(paired >= 0 ? paired : m.pool.leastUsed(), port);
+        if (a.ownerOf(x) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
+        if (!a.adopt(ep, x, now, m.holdNanos(p))) return false;
+        if (nat.lookup(p, port) == ep) a.flowStarted(x, ep); // outbound flows: live; inbound only: held, checked at expiry
+        m.stage(p, x, ep, false);
         return true;
     }
 }

@@ -45,7 +45,7 @@ final class Expiry {
                 long hold = m.holdNanos(p);
                 inbound.holdWhileLive(p, a, now, Math.min(hold, 5_000_000_000L), hold, (port, ep) -> {
                     count.keptByInbound.increment();
-                    log.debug("[=] " + p.label + " " + cfg.wanIf() + ":" + port + " -> " + Endpoint.format(ep)
+                    log.debug("[=] " + p.label + " " + m.where(port) + " -> " + Endpoint.format(ep)
                             + " kept: a flow that came in through it still lives");
                 });
                 List<long[]> gone = new ArrayList<>();
@@ -54,7 +54,7 @@ final class Expiry {
                 for (long[] g : gone) {
                     if (a.ownerOf((int) g[0]) == g[1]) continue; // kept: its elements are still there
                     count.expirations.increment();
-                    log.info("[-] " + p.label + " " + cfg.wanIf() + ":" + g[0] + " -> " + Endpoint.format(g[1])
+                    log.info("[-] " + p.label + " " + m.where((int) g[0]) + " -> " + Endpoint.format(g[1])
                             + " released (" + cfg.holdSeconds(p) + " s after its last flow)");
                 }
             }

@@ -102,15 +102,17 @@ final class ForwardWatch {
                 if (p == null || !mappings.enabled(p)) continue;
                 PortAllocator a = mappings.allocator(p);
                 for (int port = Math.max(f.firstPort(), a.first()); port <= Math.min(f.lastPort(), a.last()); port++) {
-                    long ep = a.ownerOf(port);
-                    if (ep == Endpoint.NONE) continue;
-                    int toPort = f.toPortFirst() == 0 ? port : f.toPortFirst() + (port - f.firstPort());
-                    if (Endpoint.ip(ep) == f.toAddr() && Endpoint.port(ep) == toPort) continue; // the same endpoint: no conflict
-                    if (!reported.add(((long) p.ordinal() << 32) | port)) continue;
-                    conflicts.increment();
-                    log.warn("[!] " + p.label + " " + wanIf + ":" + port + " -> " + Endpoint.format(ep) + " is shadowed by the port forward "
-                            + p.label + " " + port + " -> " + Inet4.format(f.toAddr()) + ":" + toPort + " (" + f.table() + " " + f.chain()
-                            + "): new inbound flows go to the forward");
+                    for (int i = 0; i < a.pool().size(); i++) { // a forward matches its port on every address
+                        long ep = a.ownerOf(org.conenatd.nat.External.of(i, port));
+                        if (ep == Endpoint.NONE) continue;
+                        int toPort = f.toPortFirst() == 0 ? port : f.toPortFirst() + (port - f.firstPort());
+                        if (Endpoint.ip(ep) == f.toAddr() && Endpoint.port(ep) == toPort) continue; // the same endpoint: no conflict
+                        if (!reported.add(((long) p.ordinal() << 48) | Integer.toUnsignedLong(org.conenatd.nat.External.of(i, port)))) continue;
+                        conflicts.increment();
+                        log.warn("[!] " + p.label + " " + mappings.where(org.conenatd.nat.External.of(i, port)) + " -> " + Endpoint.format(ep) + " is shadowed by the port forward "
+                                + p.label + " " + port + " -> " + Inet4.format(f.toAddr()) + ":" + toPort + " (" + f.table() + " " + f.chain()
+                                + "): new inbound flows go to the forward");
+                    }
                 }
             }
         } finally {

@@ -31,10 +31,16 @@ final class HostLimit {
     /** {@link #full}, counting the refusal. */
     boolean refuse(PortAllocator a, long endpoint) {
         if (!full(a, endpoint)) return false;
+        refused(endpoint);
+        return true;
+    }
+
+    /** Counts a refusal for the host's limit (its port blocks are full); returns {@link Mappings#HOST_LIMIT}. */
+    int refused(long endpoint) {
         refused.increment();
         long k = Integer.toUnsignedLong(Endpoint.ip(endpoint)) + 1;
         hits.put(k, Math.max(0, hits.get(k)) + 1);
-        return true;
+        return Mappings.HOST_LIMIT;
     }
 
     /** Times LAN address {@code ip} was refused for its limit. */

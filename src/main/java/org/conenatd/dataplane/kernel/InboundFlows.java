@@ -131,14 +131,15 @@ final class InboundFlows {
      */
     void holdWhileLive(Protocol p, PortAllocator a, long now, long recheckNanos, long holdNanos, PortAllocator.Expiry onKept) {
         boolean[] k = kept[p.ordinal()];
-        a.forEachDue(now, (port, ep) -> {
+        a.forEachDue(now, (x, ep) -> {
+            int port = org.conenatd.nat.External.port(x);
             if (live(p, port, ep)) {
-                a.holdUntil(port, ep, now + recheckNanos);
-                if (!k[port]) onKept.expired(port, ep);
+                a.holdUntil(x, ep, now + recheckNanos);
+                if (!k[port]) onKept.expired(x, ep);
                 k[port] = true;
             } else if (k[port]) {
                 k[port] = false;
-                a.holdUntil(port, ep, now + holdNanos); // its last inbound flow just went
+                a.holdUntil(x, ep, now + holdNanos); // its last inbound flow just went
             }
         });
     }

@@ -9,12 +9,40 @@ import java.util.List;
  * Kernel mode's settings: the WAN interface, the queue and mark bit that carry first packets of
  * new LAN endpoints to conenatd, the port pool, the hold time after a mapping's last flow, the
  * protocols that get full cone, the filtering behaviour, the LAN sources it applies to (empty:
- * all of them), and the table protections to try, best first.
+ * all of them), the table protections to try, best first, and the external addresses.
  */
 public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
                            int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
                            List<String> sources, List<TableProtection> tableProtection, Economy economy,
-                           PortMapping portMapping) {
+                           PortMapping portMapping, Pool pool) {
+    /**
+     * The external addresses (RFC 6888): the {@code --pool} addresses, sorted, or none for the WAN
+     * interface's own address (following its changes; nothing in the table names it); and the
+     * ports per block a host is given ({@code --port-block}, RFC 6888 REQ-14), 0 for none.
+     */
+    public record Pool(int[] addresses, int portBlock) {
+        public static final Pool NONE = new Pool(new int[0], 0);
+
+        public boolean pooled() { return addresses.length > 0; }
+    }
+
+    public KernelConfig(String wanIf, int queueNum, int markBit, int firstPort, int lastPort,
+                        int holdSeconds, List<Protocol> protocols, int queueMaxLen, Filtering filtering,
+                        List<String> sources, List<TableProtection> tableProtection, Economy economy, PortMapping portMapping) {
+        this(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, filtering, sources, tableProtection,
+                economy, portMapping, Pool.NONE);
+    }
+
+    public KernelConfig withPool(Pool p) {
+        return new KernelConfig(wanIf, queueNum, markBit, firstPort, lastPort, holdSeconds, protocols, queueMaxLen, filtering, sources,
+                tableProtection, economy, portMapping, p);
+    }
+
+    /** Blocks one host may hold: its --ports-per-host in whole blocks (0: no limit, or no blocks). */
+    public int blocksPerHost() {
+        int b = pool.portBlock(), limit = economy.portsPerHost();
+        return b == 0 || limit == 0 ? 0 : (limit + b - 1) / b;
+    }
     /**
      * Mappings made on request: the operator's static ones, and whether and how NAT-PMP, PCP and
      * UPnP IGD are answered on the LAN side (whether a host may map for another, the longest

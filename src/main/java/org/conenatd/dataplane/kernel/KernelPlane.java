@@ -70,6 +70,11 @@ public final class KernelPlane implements DataPlane {
         if (!Files.isDirectory(Path.of("/sys/class/net", cfg.wanIf()))) {
             throw new StartupException("no network interface '" + cfg.wanIf() + "' (see: ip link)");
         }
+        if (cfg.pool().pooled()) {
+            for (String w : PoolCheck.check(cfg.pool().addresses(), cfg.wanIf(), PoolCheck.nets(), PoolCheck.routes(), cfg.sources())) {
+                context.log().warn("[!] " + w);
+            }
+        }
         lock = InstanceLock.tryAcquire();
         if (lock == null) {
             throw new StartupException("another conenatd runs in kernel mode in this network namespace; stop it first");
@@ -106,7 +111,7 @@ public final class KernelPlane implements DataPlane {
         leases = new Leases(mappings, cfg.wanIf(), cfg.portMapping().maxLifetimeSeconds(), context.log());
         if (cfg.economy().allocationLog() != null) {
             mappings.records = new AllocationRecords(org.conenatd.ops.AllocationLog.open(cfg.economy().allocationLog(), context.log()),
-                    leases::externalAddress);
+                    leases::externalAddress, mappings.pool, cfg.pool().portBlock() > 0);
         }
         leases.applyStatic(cfg.portMapping().statics());
         context.nat().addListener(mappings);
@@ -119,6 +124,15 @@ public final class KernelPlane implements DataPlane {
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
         context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
         context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
+        if (cfg.pool().pooled()) {
+            context.counters().gauges("address_mappings", "Mappings per external address of the pool, all protocols.", "address",
+                    () -> perAddress(true));
+            context.counters().gauges("address_hosts", "LAN hosts paired with each external address of the pool.", "address",
+                    () -> perAddress(false));
+        }
+        if (cfg.pool().portBlock() > 0) {
+            context.counters().gauge("port_blocks", "Port blocks held by LAN hosts, all protocols.", mappings::blocks);
+        }
         if (cfg.portMapping().serve()) {
             services = new PortMappingServices(cfg, leases, context.counters(), context.log());
             services.start();
@@ -147,6 +161,19 @@ public final class KernelPlane implements DataPlane {
         }
     }
 
+    private java.util.Map<String, Long> perAddress(boolean mappingsNotHosts) {
+        Mappings m = mappings;
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        if (m == null) return out;
+        m.lock.lock();
+        try {
+            for (int i = 0; i < m.pool.size(); i++) out.put(m.pool.format(i), mappingsNotHosts ? m.pool.used(i) : m.pool.hosts(i));
+        } finally {
+            m.lock.unlock();
+        }
+        return out;
+    }
+
     @Override
     public OwnedTable table() { return table; }
 
@@ -160,10 +187,11 @@ public final class KernelPlane implements DataPlane {
     public String hostLimit(int ip) {
         Mappings m = mappings;
         if (m == null) return null;
-        if (m.hosts.limit() == 0) return "no limit (--ports-per-host)";
         m.lock.lock();
         try {
-            return "limit " + m.hosts.limit() + " per protocol (--ports-per-host), reached " + m.hosts.hits(ip) + " times";
+            String where = m.hostSummary(ip);
+            if (m.hosts.limit() == 0) return "no limit (--ports-per-host)" + where;
+            return "limit " + m.hosts.limit() + " per protocol (--ports-per-host), reached " + m.hosts.hits(ip) + " times" + where;
         } finally {
             m.lock.unlock();
         }
@@ -199,7 +227,11 @@ public final class KernelPlane implements DataPlane {
             int a = e.fullConePorts()[i], b = e.fullConePorts()[i + 1];
             fc.append(a == b ? String.valueOf(a) : a + "-" + b);
         }
-        return "interface " + cfg.wanIf() + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold udp "
+        var pool = cfg.pool();
+        String addresses = !pool.pooled() ? "" : ", pool of " + pool.addresses().length + " addresses "
+                + org.conenatd.inet.Inet4.format(pool.addresses()[0])
+                + (pool.addresses().length > 1 ? "..." + org.conenatd.inet.Inet4.format(pool.addresses()[pool.addresses().length - 1]) : "");
+        return "interface " + cfg.wanIf() + addresses + (pool.portBlock() > 0 ? ", port blocks of " + pool.portBlock() : "") + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold udp "
                 + cfg.holdSeconds() + " s tcp " + e.tcpHoldSeconds() + " s, full cone to ports " + fc
                 + (e.portsPerHost() > 0 ? ", " + e.portsPerHost() + " ports per host (" + (e.dropOnLimit() ? "drop" : "plain NAT") + " beyond)" : "")
                 + ", " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))

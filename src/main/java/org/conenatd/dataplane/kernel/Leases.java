@@ -1,6 +1,7 @@
 package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.External;
 import org.conenatd.nat.MappingOrigin;
 import org.conenatd.nat.PortAllocator;
 import org.conenatd.nat.Protocol;
@@ -52,6 +53,24 @@ final class Leases implements PortMapper {
         return 0;
     }
 
+    /** With a pool, the address the host is paired with, or the one a new host would get; else the interface's. */
+    @Override
+    public int externalAddress(int lanIp) {
+        if (!m.pool.pooled()) return externalAddress();
+        m.lock.lock();
+        try {
+            return m.pool.address(indexFor(lanIp));
+        } finally {
+            m.lock.unlock();
+        }
+    }
+
+    /** The pool index of the address LAN host {@code ip}'s mappings use (lock held). */
+    private int indexFor(int ip) {
+        int i = m.pool.pairedIndex(ip);
+        return i >= 0 ? i : m.pool.leastUsed();
+    }
+
     @Override
     public long epochSeconds() { return (System.nanoTime() - started) / 1_000_000_000L; }
 
@@ -66,24 +85,25 @@ final class Leases implements PortMapper {
         long ep = Endpoint.of(ip, lanPort), now = System.nanoTime();
         m.lock.lock();
         try {
-            int port = place(p, ep, suggested, exact, now);
-            m.allocator(p).lease(port, ep, now + granted * 1_000_000_000L, MappingOrigin.valueOf(origin.name()));
-            descriptions.put(key(p, port), description == null ? "" : description);
-            log.info("[+] " + p.label + " " + wanIf + ":" + port + " -> " + Endpoint.format(ep) + " leased to " + origin.label
+            int x = place(p, ep, suggested, exact, now);
+            m.allocator(p).lease(x, ep, now + granted * 1_000_000_000L, MappingOrigin.valueOf(origin.name()));
+            descriptions.put(key(p, x), description == null ? "" : description);
+            log.info("[+] " + p.label + " " + m.where(x) + " -> " + Endpoint.format(ep) + " leased to " + origin.label
                     + " for " + granted + " s");
-            return new Grant(port, granted);
+            return new Grant(External.port(x), granted);
         } finally {
             m.lock.unlock();
         }
     }
 
-    /** The endpoint's public port: the one it has, the one suggested, or any (lock held). */
-    private int place(Protocol p, long ep, int suggested, boolean exact, long now) throws Refused {
+    /** The endpoint's external: the one it has, the port suggested on its host's address, or any (lock held). */
+    private int place(Protocol p, long ep, int suggestedPort, boolean exact, long now) throws Refused {
         PortAllocator a = m.allocator(p);
         int known = a.portOf(ep);
-        if (known >= 0 && (!exact || suggested == 0 || suggested == known)) return known;
+        if (known >= 0 && (!exact || suggestedPort == 0 || suggestedPort == External.port(known))) return known;
+        int suggested = suggestedPort == 0 ? 0 : External.of(indexFor(Endpoint.ip(ep)), suggestedPort);
         if (exact && suggested != 0 && !m.portFree(p, suggested, ep)) {
-            throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggested + " is taken or outside the pool");
+            throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggestedPort + " is taken or outside the pool");
         }
         if (known >= 0) release(p, known, ep, now); // moved to the port asked for
         if (m.hosts.full(a, ep)) {
@@ -121,7 +141,7 @@ final class Leases implements PortMapper {
             if (port < 0 || a.originOf(port) != MappingOrigin.valueOf(origin.name())) return false;
             if (a.isHeld(port)) {
                 release(p, port, ep, System.nanoTime()); // no flow: gone now, as the protocol asked
-                log.info("[-] " + p.label + " " + wanIf + ":" + port + " -> " + Endpoint.format(ep) + " deleted by " + origin.label);
+                log.info("[-] " + p.label + " " + m.where(port) + " -> " + Endpoint.format(ep) + " deleted by " + origin.label);
             } else {
                 a.lease(port, ep, 0, MappingOrigin.DYNAMIC); // its flows keep it, as conenatd's own
                 descriptions.remove(key(p, port));
@@ -132,12 +152,17 @@ final class Leases implements PortMapper {
         }
     }
 
+    /** The lease of {@code port} on any address of the pool (the first found). */
     @Override
     public Lease leaseOf(Protocol p, int port) {
         if (!m.enabled(p) || port < 1 || port > 65535) return null;
         m.lock.lock();
         try {
-            return lease(p, port, System.nanoTime());
+            for (int i = 0; i < m.pool.size(); i++) {
+                Lease l = lease(p, External.of(i, port), System.nanoTime());
+                if (l != null) return l;
+            }
+            return null;
         } finally {
             m.lock.unlock();
         }
@@ -151,11 +176,10 @@ final class Leases implements PortMapper {
             long now = System.nanoTime();
             for (Protocol p : Protocol.values()) {
                 if (!m.enabled(p)) continue;
-                PortAllocator a = m.allocator(p);
-                for (int port = a.first(); port <= a.last(); port++) {
-                    Lease l = lease(p, port, now);
+                m.allocator(p).forEach((x, ep) -> {
+                    Lease l = lease(p, x, now);
                     if (l != null) out.add(l);
-                }
+                });
             }
         } finally {
             m.lock.unlock();
@@ -163,15 +187,15 @@ final class Leases implements PortMapper {
         return out;
     }
 
-    private Lease lease(Protocol p, int port, long now) {
+    private Lease lease(Protocol p, int x, long now) {
         PortAllocator a = m.allocator(p);
-        long ep = a.ownerOf(port);
+        long ep = a.ownerOf(x);
         if (ep == Endpoint.NONE) return null;
-        MappingOrigin o = a.originOf(port);
+        MappingOrigin o = a.originOf(x);
         if (o == MappingOrigin.DYNAMIC || o == MappingOrigin.STATIC) return null;
-        long left = a.leaseLeft(port, now);
-        return new Lease(Origin.valueOf(o.name()), p, port, Endpoint.ip(ep), Endpoint.port(ep),
-                (int) Math.max(0, left / 1_000_000_000L), descriptions.getOrDefault(key(p, port), ""));
+        long left = a.leaseLeft(x, now);
+        return new Lease(Origin.valueOf(o.name()), p, External.port(x), Endpoint.ip(ep), Endpoint.port(ep),
+                (int) Math.max(0, left / 1_000_000_000L), descriptions.getOrDefault(key(p, x), ""));
     }
 
     /**
@@ -185,20 +209,27 @@ final class Leases implements PortMapper {
             for (KernelConfig.PortMapping.Static s : statics) {
                 PortAllocator a = m.allocator(s.protocol());
                 long ep = Endpoint.of(s.lanIp(), s.lanPort());
-                long holder = a.ownerOf(s.publicPort());
+                int had = a.portOf(ep);
+                // on the host's address (paired pooling), the one its other mappings use
+                int x = External.of(had >= 0 ? External.index(had) : indexFor(s.lanIp()), s.publicPort());
+                long holder = a.ownerOf(x);
                 if (holder != ep) {
                     if (holder != Endpoint.NONE) {
-                        log.warn("[!] " + s.protocol().label + " " + wanIf + ":" + s.publicPort() + " -> " + Endpoint.format(holder)
+                        log.warn("[!] " + s.protocol().label + " " + m.where(x) + " -> " + Endpoint.format(holder)
                                 + " gives way to the static mapping to " + Endpoint.format(ep));
-                        release(s.protocol(), s.publicPort(), holder, now);
+                        release(s.protocol(), x, holder, now);
                     }
-                    int had = a.portOf(ep);
+                    had = a.portOf(ep);
                     if (had >= 0) release(s.protocol(), had, ep, now);
-                    a.adopt(ep, s.publicPort(), now, m.holdNanos(s.protocol()));
-                    m.stage(s.protocol(), s.publicPort(), ep, false);
+                    if (!a.adopt(ep, x, now, m.holdNanos(s.protocol()))) {
+                        log.error("[!] " + s.protocol().label + " static mapping " + m.where(x) + " -> " + Endpoint.format(ep)
+                                + " cannot be made: its host's other mappings or port blocks are elsewhere");
+                        continue;
+                    }
+                    m.stage(s.protocol(), x, ep, false);
                 }
-                a.lease(s.publicPort(), ep, PortAllocator.FOREVER, MappingOrigin.STATIC);
-                log.info("[+] " + s.protocol().label + " " + wanIf + ":" + s.publicPort() + " -> " + Endpoint.format(ep) + " static");
+                a.lease(x, ep, PortAllocator.FOREVER, MappingOrigin.STATIC);
+                log.info("[+] " + s.protocol().label + " " + m.where(x) + " -> " + Endpoint.format(ep) + " static");
             }
             m.commitStaged();
         } finally {
@@ -206,5 +237,5 @@ final class Leases implements PortMapper {
         }
     }
 
-    private static long key(Protocol p, int port) { return ((long) p.ordinal() << 16) | port; }
+    private static long key(Protocol p, int external) { return ((long) p.ordinal() << 32) | Integer.toUnsignedLong(external); }
 }

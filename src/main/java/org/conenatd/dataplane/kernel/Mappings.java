@@ -1,7 +1,9 @@
 package org.conenatd.dataplane.kernel;
 
 import org.conenatd.dataplane.MapWriter;
+import org.conenatd.nat.AddressPool;
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.External;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingListener;
 import org.conenatd.nat.MappingTable;
@@ -15,8 +17,8 @@ import org.conenatd.ops.Log;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Kernel mode's mappings: one {@link PortAllocator} per protocol and the kernel maps that mirror
- * them, changed together under one lock. The kernel never holds an element the allocator does not
+ * Kernel mode's mappings: one {@link PortAllocator} per protocol over one {@link AddressPool}, and
+ * the kernel maps that mirror them, changed together under one lock. The kernel never holds an element the allocator does not
  * know: elements are committed before a mapping counts, and a mapping whose elements were refused
  * is forgotten at once.
  *
@@ -41,6 +43,8 @@ final class Mappings implements MappingListener {
     private final Expiry expiry;
     private final InboundFlows inbound;
     private final PortAllocator[] allocators = new PortAllocator[Protocol.count()];
+    /** The external addresses: the --pool, or the interface's own (index 0, address 0: the maps carry ports only). */
+    final AddressPool pool;
     private final NftMap[] out = new NftMap[Protocol.count()], in = new NftMap[Protocol.count()];
     final ReentrantLock lock = new ReentrantLock();
     /** Mappings per transaction (two elements each): well inside the 512 KiB batch buffer. */
@@ -64,18 +68,32 @@ final class Mappings implements MappingListener {
         this.count = count;
         this.log = log;
         this.expiry = new Expiry(this, cfg, inbound, count, log);
-        this.uses = new PortUses(nat, inbound);
+        this.uses = new PortUses(nat, inbound, this::allocator);
         this.hosts = new HostLimit(cfg.economy().portsPerHost(), count.hostLimitHits);
+        this.pool = cfg.pool().pooled() ? new AddressPool(cfg.pool().addresses()) : AddressPool.single();
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             holdNanos[i] = cfg.holdSeconds(p) * 1_000_000_000L;
-            allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort());
-            out[i] = NftMap.outbound(Ruleset.outMap(p));
-            in[i] = NftMap.inbound(Ruleset.inMap(p));
+            allocators[i] = new PortAllocator(p, cfg.firstPort(), cfg.lastPort(), pool, cfg.pool().portBlock(), cfg.blocksPerHost());
+            allocators[i].onBlocks((given, host, index, from, to) -> block(p, given, host, index, from, to));
+            out[i] = Ruleset.outElements(cfg, p);
+            in[i] = Ruleset.inElements(cfg, p);
         }
     }
 
     PortAllocator allocator(Protocol p) { return allocators[p.ordinal()]; }
+
+    /** "203.0.113.2:5000" with a pool, "eth0:5000" without. */
+    String where(int external) {
+        return (pool.pooled() ? pool.format(External.index(external)) : cfg.wanIf()) + ":" + External.port(external);
+    }
+
+    private void block(Protocol p, boolean given, int host, int index, int from, int to) {
+        log.info("[" + (given ? "+" : "-") + "] " + p.label + " block " + where(External.of(index, from)) + "-" + to + " -> "
+                + org.conenatd.inet.Inet4.format(host) + (given ? " allocated" : " released"));
+        AllocationRecords r = records;
+        if (r != null) r.block(given, p, host, index, from, to);
+    }
 
     boolean enabled(Protocol p) { return allocators[p.ordinal()] != null; }
 
@@ -93,7 +111,7 @@ final class Mappings implements MappingListener {
         for (Protocol p : cfg.protocols()) {
             int i = p.ordinal();
             try {
-                dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], now, holdNanos[i]);
+                dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], pool, now, holdNanos[i]);
             } catch (NetlinkException e) {
                 if (e.errno() != org.conenatd.sys.Errno.ENOENT) throw e;
                 whole = false; // a table another configuration left: no maps of this protocol
@@ -133,13 +151,14 @@ final class Mappings implements MappingListener {
         }
         if (hosts.refuse(a, endpoint)) return HOST_LIMIT;
         int port = uses.allocate(a, endpoint, now, holdNanos[p.ordinal()]);
+        if (port == PortAllocator.BLOCKS_FULL) return hosts.refused(endpoint);
         if (port < 0) {
             count.poolExhausted.increment();
             return EXHAUSTED;
         }
         stage(p, port, endpoint, false);
         count.allocations.increment();
-        if (port == Endpoint.port(endpoint)) count.preserved.increment();
+        if (External.port(port) == Endpoint.port(endpoint)) count.preserved.increment();
         return port;
     }
 
@@ -156,8 +175,9 @@ final class Mappings implements MappingListener {
         if (staged == stagedPort.length) commitStaged();
         int i = p.ordinal();
         writer.entry();
-        writer.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), 0, port);
-        writer.add(in[i], 0, port, Endpoint.ip(ep), Endpoint.port(ep));
+        int addr = pool.address(External.index(port)), pub = External.port(port);
+        writer.add(out[i], Endpoint.ip(ep), Endpoint.port(ep), addr, pub);
+        writer.add(in[i], addr, pub, Endpoint.ip(ep), Endpoint.port(ep));
         stagedProto[staged] = p;
         stagedPort[staged] = port;
         stagedEndpoint[staged] = ep;
@@ -188,7 +208,7 @@ final class Mappings implements MappingListener {
         AllocationRecords r = records;
         for (int i = 0; i < staged; i++) {
             if (stagedPort[i] < 0 || stagedRepair[i]) continue;
-            log.info("[+] " + stagedProto[i].label + " " + cfg.wanIf() + ":" + stagedPort[i] + " -> "
+            log.info("[+] " + stagedProto[i].label + " " + where(stagedPort[i]) + " -> "
                     + Endpoint.format(stagedEndpoint[i]) + " allocated");
             if (r != null) r.given(stagedProto[i], stagedPort[i], stagedEndpoint[i]);
         }
@@ -203,12 +223,7 @@ final class Mappings implements MappingListener {
      */
     int replay() {
         for (Protocol p : cfg.protocols()) {
-            PortAllocator a = allocators[p.ordinal()];
-            for (int port = a.first(); port <= a.last(); port++) {
-                long ep = a.ownerOf(port);
-                if (ep == Endpoint.NONE) continue;
-                stage(p, port, ep, true);
-            }
+            allocators[p.ordinal()].forEach((x, ep) -> stage(p, x, ep, true));
         }
         commitStaged();
         return 2 * allocated();
@@ -233,7 +248,7 @@ final class Mappings implements MappingListener {
                 writer.entry();
                 writer.remove(out[i], Endpoint.ip(g[1]), Endpoint.port(g[1]));
                 writer.entry();
-                writer.remove(in[i], 0, (int) g[0]);
+                writer.remove(in[i], pool.address(External.index((int) g[0])), External.port((int) g[0]));
             }
             writer.commit((entry, e) -> {
                 if (e.errno() == org.conenatd.sys.Errno.ENOENT) return;
@@ -258,12 +273,13 @@ final class Mappings implements MappingListener {
         if (a == null) return;
         lock.lock();
         try {
-            if (a.ownerOf(natPort) != endpoint) return; // plain NAT, a port forward, or another endpoint
+            int x = a.portOf(endpoint);
+            if (x < 0 || External.port(x) != natPort) return; // plain NAT, a port forward, or another endpoint
             inbound.forget(p, natPort); // outbound flows hold it now, or start its hold anew
             switch (c) {
-                case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(natPort, endpoint);
+                case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(x, endpoint);
                 case UNMAPPED, RELEASED, MOVED -> {
-                    if (flows == 0) a.flowsEnded(natPort, endpoint, System.nanoTime(), holdNanos[p.ordinal()]);
+                    if (flows == 0) a.flowsEnded(x, endpoint, System.nanoTime(), holdNanos[p.ordinal()]);
                 }
                 case UNKNOWN -> { }
             }
@@ -276,6 +292,34 @@ final class Mappings implements MappingListener {
         int n = 0;
         for (PortAllocator a : allocators) if (a != null) n += a.allocated();
         return n;
+    }
+
+    int blocks() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (PortAllocator a : allocators) if (a != null) n += a.blocks();
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** "; address 203.0.113.2; udp blocks 1024-1087, 1088-1151" for {@code list --host} (lock held). */
+    String hostSummary(int ip) {
+        StringBuilder sb = new StringBuilder();
+        int i = pool.pairedIndex(ip);
+        if (pool.pooled() && i >= 0) sb.append("; address ").append(pool.format(i));
+        for (PortAllocator a : allocators) {
+            if (a == null || a.blockSize() == 0) continue;
+            int[] b = a.blocksOf(ip);
+            sb.append("; ").append(a.protocol().label).append(" blocks");
+            if (b.length == 0) sb.append(" none");
+            for (int k = 0; k < b.length; k++) {
+                sb.append(k == 0 ? " " : ", ").append(where(b[k])).append('-').append(External.port(b[k]) + a.blockSize() - 1);
+            }
+        }
+        return sb.toString();
     }
 
     int held() {

@@ -1,6 +1,7 @@
 package org.conenatd.dataplane.kernel;
 
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.External;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingSnapshot;
 import org.conenatd.nat.PortAllocator;
@@ -21,16 +22,27 @@ final class PortUses {
     /** The ports the router's own port forwards take (set once the plane reads them). */
     volatile MappingSnapshot.Forwards forwarded = MappingSnapshot.Forwards.NONE;
 
-    PortUses(FullConeNat nat, InboundFlows inbound) {
+    /**
+     * @param mapped the protocol's allocator, to tell a plain-NAT flow (which holds its port) from
+     *               a mapped endpoint's flow on its own port of another pool address (which does not)
+     */
+    PortUses(FullConeNat nat, InboundFlows inbound, java.util.function.Function<Protocol, PortAllocator> mapped) {
         this.nat = nat;
         this.inbound = inbound;
         for (Protocol p : Protocol.values()) {
             use[p.ordinal()] = port -> {
                 long holder = nat.lookup(p, port);
-                return localPorts.inUse(p, port) || (holder != Endpoint.NONE && holder != allocating) || inbound.seen(p, port)
+                return localPorts.inUse(p, port) || plainFlow(mapped.apply(p), holder, port) || inbound.seen(p, port)
                         || forwarded.covers(p, port);
             };
         }
+    }
+
+    private boolean plainFlow(PortAllocator a, long holder, int port) {
+        if (holder == Endpoint.NONE || holder == allocating) return false;
+        if (a == null) return true;
+        int x = a.portOf(holder);
+        return x < 0 || External.port(x) != port;
     }
 
     /** Allocates a port for {@code endpoint}, asking what else holds each candidate. */
@@ -44,9 +56,12 @@ final class PortUses {
         }
     }
 
-    /** Whether {@code port} is free for {@code endpoint}: in the pool, unowned, and held by nothing else. */
-    boolean free(PortAllocator a, int port, long endpoint) {
-        if (port < a.first() || port > a.last() || a.ownerOf(port) != Endpoint.NONE) return false;
+    /** Whether {@code external} is free for {@code endpoint}: in the pool, unowned, and held by nothing else. */
+    boolean free(PortAllocator a, int external, long endpoint) {
+        int port = External.port(external);
+        if (External.index(external) >= a.pool().size() || port < a.first() || port > a.last() || a.ownerOf(external) != Endpoint.NONE) {
+            return false;
+        }
         localPorts.refresh(System.nanoTime());
         allocating = endpoint;
         try {

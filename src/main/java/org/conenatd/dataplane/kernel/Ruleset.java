@@ -3,6 +3,7 @@ package org.conenatd.dataplane.kernel;
 import org.conenatd.inet.Inet4;
 import org.conenatd.nat.Protocol;
 import org.conenatd.nftables.Chain;
+import org.conenatd.nftables.NftMap;
 import org.conenatd.nftables.NftSet;
 import org.conenatd.nftables.Rule;
 import org.conenatd.nftables.Table;
@@ -35,6 +36,16 @@ final class Ruleset {
     private Ruleset() {}
 
     static String outMap(Protocol p) { return "out_" + p.label; }
+
+    /** The shape of {@code out_P}'s elements: LAN endpoint to public port, or with a pool to external address and port. */
+    static NftMap outElements(KernelConfig cfg, Protocol p) {
+        return cfg.pool().pooled() ? NftMap.endpointMap(outMap(p)) : NftMap.outbound(outMap(p));
+    }
+
+    /** The shape of {@code in_P}'s elements: public port, or with a pool external address and port, to LAN endpoint. */
+    static NftMap inElements(KernelConfig cfg, Protocol p) {
+        return cfg.pool().pooled() ? NftMap.endpointMap(inMap(p)) : NftMap.inbound(inMap(p));
+    }
     static String inMap(Protocol p) { return "in_" + p.label; }
     static String contactedSet(Protocol p) { return "contacted_" + p.label; }
 
@@ -61,7 +72,15 @@ final class Ruleset {
         boolean sources = !cfg.sources().isEmpty();
         List<NftSet> sets = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
+        boolean pooled = cfg.pool().pooled();
         for (Protocol p : cfg.protocols()) {
+            if (pooled) {
+                sets.add(NftSet.endpointToEndpoint(outMap(p)));
+                sets.add(NftSet.endpointToEndpoint(inMap(p)));
+                // (external address . port . peer address) the endpoint has sent to, refreshed by its traffic
+                if (address) sets.add(NftSet.addrPortPeer(contactedSet(p), cfg.holdSeconds() * 1000L));
+                continue;
+            }
             sets.add(NftSet.endpointToPort(outMap(p)));
             sets.add(NftSet.portToEndpoint(inMap(p)));
             // (public port . peer address) the endpoint has sent to, refreshed by its traffic
@@ -72,24 +91,8 @@ final class Ruleset {
         for (Protocol p : cfg.protocols()) {
             String l = p.label, out = outMap(p), in = inMap(p);
             int proto = p.number;
-            // inbound: a WAN packet to a mapped local port goes to its endpoint. Its flow sends no
-            // conntrack events: at high rates they were most of the daemon's work, and it needs
-            // these flows only when a mapping is about to expire, when it asks conntrack for them.
-            var inbound = rule().iifname(true, wan).fibDaddrLocal(false).l4proto(proto);
-            if (address) inbound.dportSaddrIn(contactedSet(p));
-            rules.add(inbound.dportIn(in).ctEventsOff().counter(INBOUND_COUNTER).dnatByDport(in).in("pre",
-                    "iifname \"" + wan + "\" fib daddr type local " + (address ? l + " dport . ip saddr @" + contactedSet(p) + " " : "")
-                            + l + " dport @" + in + " ct event set 0x0 counter name \"" + INBOUND_COUNTER + "\" dnat ip to " + l + " dport map @" + in));
-            // hairpin: a LAN packet to the public address and a mapped port goes to that endpoint too
-            rules.add(rule().iifname(false, wan).fibDaddrLocal(false).l4proto(proto).dnatByDport(in).in("pre",
-                    "iifname != \"" + wan + "\" fib daddr type local dnat ip to " + l + " dport map @" + in));
-            // outbound: a mapped endpoint leaves from its port on whatever address the interface has
-            rules.add(rule().oifname(true, wan).l4proto(proto).masqueradeBySource(out).in("post",
-                    "oifname \"" + wan + "\" meta l4proto " + l + " masquerade to : ip saddr . " + l + " sport map @" + out));
-            // hairpin: the receiver sees the sender's public address and mapped port
-            rules.add(rule().oifname(false, wan).iifname(false, wan).ctStatusDnat().l4proto(proto).snatToOriginalDaddrBySource(out)
-                    .in("post", "oifname != \"" + wan + "\" iifname != \"" + wan + "\" ct status dnat meta l4proto " + l
-                            + " snat ip to ct original ip daddr : ip saddr . " + l + " sport map @" + out));
+            if (pooled) pooledNat(rules, cfg, p);
+            else singleAddressNat(rules, cfg, p);
             // first packets of endpoints without a mapping: to the WAN, or hairpinned. Only flows to
             // the full-cone ports: DNS, web and the like keep the plain NAT and never cost a port
             var toWan = rule().oifname(true, wan).ctStateNew();
@@ -104,7 +107,11 @@ final class Ruleset {
                     "iifname != \"" + wan + "\" oifname != \"" + wan + "\" ct state new ct status dnat "
                             + (sources ? "ip saddr @" + SOURCES + " " : "") + "meta l4proto " + l
                             + " ip saddr . " + l + " sport != @" + out + " meta mark set meta mark | " + hex(cfg.markBit())));
-            if (address) {
+            if (address && pooled) {
+                // after NAT: the external address . port . the peer address it went to
+                rules.add(rule().oifname(true, wan).l4proto(proto).ctStatusSnat().updateSaddrSportDaddr(contactedSet(p)).in("seen",
+                        "oifname \"" + wan + "\" ct status snat update @" + contactedSet(p) + " { ip saddr . " + l + " sport . ip daddr }"));
+            } else if (address) {
                 // after NAT: the public source port . the peer address it went to
                 rules.add(rule().oifname(true, wan).l4proto(proto).ctStatusSnat().updateSportDaddr(contactedSet(p)).in("seen",
                         "oifname \"" + wan + "\" meta l4proto " + l + " ct status snat update @" + contactedSet(p) + " { " + l + " sport . ip daddr }"));
@@ -116,6 +123,56 @@ final class Ruleset {
         return new Table(KernelConfig.TABLE, sets, List.of(INBOUND_COUNTER), CHAINS, rules,
                 List.of(new Table.Ranges(SOURCES, 4, sourceRanges(cfg.sources())),
                         new Table.Ranges(FULL_CONE_PORTS, 2, java.util.Arrays.stream(cfg.economy().fullConePorts()).asLongStream().toArray())));
+    }
+
+    /** The nat rules without a pool: ports only, on whatever address the WAN interface has. */
+    private static void singleAddressNat(List<Rule> rules, KernelConfig cfg, Protocol p) {
+        String wan = cfg.wanIf(), l = p.label, out = outMap(p), in = inMap(p);
+        boolean address = cfg.filtering() == KernelConfig.Filtering.ADDRESS;
+        int proto = p.number;
+        // inbound: a WAN packet to a mapped local port goes to its endpoint. Its flow sends no
+        // conntrack events: at high rates they were most of the daemon's work, and it needs
+        // these flows only when a mapping is about to expire, when it asks conntrack for them.
+        var inbound = rule().iifname(true, wan).fibDaddrLocal(false).l4proto(proto);
+        if (address) inbound.dportSaddrIn(contactedSet(p));
+        rules.add(inbound.dportIn(in).ctEventsOff().counter(INBOUND_COUNTER).dnatByDport(in).in("pre",
+                "iifname \"" + wan + "\" fib daddr type local " + (address ? l + " dport . ip saddr @" + contactedSet(p) + " " : "")
+                        + l + " dport @" + in + " ct event set 0x0 counter name \"" + INBOUND_COUNTER + "\" dnat ip to " + l + " dport map @" + in));
+        // hairpin: a LAN packet to the public address and a mapped port goes to that endpoint too
+        rules.add(rule().iifname(false, wan).fibDaddrLocal(false).l4proto(proto).dnatByDport(in).in("pre",
+                "iifname != \"" + wan + "\" fib daddr type local dnat ip to " + l + " dport map @" + in));
+        // outbound: a mapped endpoint leaves from its port on whatever address the interface has
+        rules.add(rule().oifname(true, wan).l4proto(proto).masqueradeBySource(out).in("post",
+                "oifname \"" + wan + "\" meta l4proto " + l + " masquerade to : ip saddr . " + l + " sport map @" + out));
+        // hairpin: the receiver sees the sender's public address and mapped port
+        rules.add(rule().oifname(false, wan).iifname(false, wan).ctStatusDnat().l4proto(proto).snatToOriginalDaddrBySource(out)
+                .in("post", "oifname != \"" + wan + "\" iifname != \"" + wan + "\" ct status dnat meta l4proto " + l
+                        + " snat ip to ct original ip daddr : ip saddr . " + l + " sport map @" + out));
+    }
+
+    /**
+     * The nat rules with a pool: the maps carry the external address both ways, so the packet's
+     * own destination address picks the mapping inbound, and outbound the map names the address
+     * as well as the port (no masquerade: the pool need not be the interface's address).
+     */
+    private static void pooledNat(List<Rule> rules, KernelConfig cfg, Protocol p) {
+        String wan = cfg.wanIf(), l = p.label, out = outMap(p), in = inMap(p);
+        boolean address = cfg.filtering() == KernelConfig.Filtering.ADDRESS;
+        var inbound = rule().iifname(true, wan).l4proto(p.number);
+        if (address) inbound.daddrDportSaddrIn(contactedSet(p));
+        rules.add(inbound.daddrDportIn(in).ctEventsOff().counter(INBOUND_COUNTER).dnatByDaddrDport(in).in("pre",
+                "iifname \"" + wan + "\" " + (address ? "ip daddr . " + l + " dport . ip saddr @" + contactedSet(p) + " " : "")
+                        + "ip daddr . " + l + " dport @" + in + " ct event set 0x0 counter name \"" + INBOUND_COUNTER + "\" dnat ip to ip daddr . "
+                        + l + " dport map @" + in));
+        // hairpin: a LAN packet to any pool address and a mapped port goes to that endpoint
+        rules.add(rule().iifname(false, wan).l4proto(p.number).dnatByDaddrDport(in).in("pre",
+                "iifname != \"" + wan + "\" dnat ip to ip daddr . " + l + " dport map @" + in));
+        rules.add(rule().oifname(true, wan).l4proto(p.number).snatBySource(out).in("post",
+                "oifname \"" + wan + "\" snat ip to ip saddr . " + l + " sport map @" + out));
+        // hairpin: the receiver sees the sender's own external address and port
+        rules.add(rule().oifname(false, wan).iifname(false, wan).ctStatusDnat().l4proto(p.number).snatBySource(out).in("post",
+                "oifname != \"" + wan + "\" iifname != \"" + wan + "\" ct status dnat snat ip to ip saddr . " + l
+                        + " sport map @" + out));
     }
 
     /**

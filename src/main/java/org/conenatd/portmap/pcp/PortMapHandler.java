@@ -42,7 +42,7 @@ public final class PortMapHandler {
     public NatPmp.Response handle(NatPmp.Request request, int source) {
         return switch (request) {
             case NatPmp.ExternalAddressRequest r -> {
-                int ext = mapper.externalAddress();
+                int ext = mapper.externalAddress(source);
                 yield new NatPmp.ExternalAddressResponse(ext == 0 ? NatPmp.Result.NETWORK_FAILURE : NatPmp.Result.SUCCESS,
                         epoch(), ext);
             }
@@ -57,7 +57,7 @@ public final class PortMapHandler {
             return natPmpAnswer(m, refused ? NatPmp.Result.NOT_AUTHORIZED : NatPmp.Result.SUCCESS, 0, 0);
         }
         if (m.internalPort() == 0) return natPmpAnswer(m, NatPmp.Result.NOT_AUTHORIZED, 0, 0); // no all-ports mappings
-        if (mapper.externalAddress() == 0) return natPmpAnswer(m, NatPmp.Result.NETWORK_FAILURE, 0, 0);
+        if (mapper.externalAddress(source) == 0) return natPmpAnswer(m, NatPmp.Result.NETWORK_FAILURE, 0, 0);
         try {
             PortMapper.Grant g = mapper.map(Origin.NATPMP, m.protocol(), source, m.internalPort(), m.suggestedPort(), false,
                     cap(m.lifetime()), "natpmp");
@@ -130,7 +130,7 @@ public final class PortMapHandler {
         if (proto == null) return error(request, Result.UNSUPP_PROTOCOL);
         // port 0 with a lifetime asks for all ports (§11.1): the same, for one protocol
         if (d.internalPort() == 0) return error(request, Result.NOT_AUTHORIZED);
-        int ext = mapper.externalAddress();
+        int ext = mapper.externalAddress(internalIp);
         if (ext == 0) return error(request, Result.NETWORK_FAILURE);
         boolean exact = option(request, PreferFailure.class) != null;
         if (exact && !d.externalAddress().isUnspecified() && !d.externalAddress().equals(Address.ofIpv4(ext))) {
@@ -164,7 +164,7 @@ public final class PortMapHandler {
         if (d.internalPort() == 0 || d.remotePort() == 0 || d.remoteAddress().isUnspecified()) {
             return error(request, Result.MALFORMED_REQUEST);
         }
-        int ext = mapper.externalAddress();
+        int ext = mapper.externalAddress(internalIp);
         if (ext == 0) return error(request, Result.NETWORK_FAILURE);
         PortMapper.Lease lease = leaseOf(proto, internalIp, d.internalPort());
         long lifetime = request.lifetime() == 0 ? 0 : cap(request.lifetime());

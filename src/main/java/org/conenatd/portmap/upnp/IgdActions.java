@@ -66,7 +66,7 @@ final class IgdActions {
                         new Out("NewUptime", Long.toString(Math.max(0, mapper.epochSeconds()))));
                 case GET_NAT_RSIP_STATUS -> ok(new Out("NewRSIPAvailable", "0"), new Out("NewNATEnabled", "1"));
                 case GET_EXTERNAL_IP_ADDRESS -> {
-                    int ext = mapper.externalAddress();
+                    int ext = mapper.externalAddress(client); // with a pool: the client's own
                     // WANIPConnection:2 2.3.13: no address is the empty string, not 0.0.0.0
                     yield ok(new Out("NewExternalIPAddress", ext == 0 ? "" : Inet4.format(ext)));
                 }

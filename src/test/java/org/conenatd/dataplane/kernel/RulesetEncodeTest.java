@@ -7,7 +7,6 @@ import org.conenatd.nftables.CapturedRulesetVectors;
 import org.conenatd.nftables.NftBatch;
 import org.conenatd.nftables.NftSet;
 import org.conenatd.nftables.Rule;
-import org.conenatd.nftables.RuleBuilder;
 import org.conenatd.nftables.Table;
 import org.conenatd.nftables.expr.Expr;
 import org.junit.jupiter.api.Test;
@@ -126,41 +125,41 @@ class RulesetEncodeTest {
     }
 
     // --pool: table ip conenatd_pool, captured in a section of its own ("pool-*"); the rules are
-    // built here from RuleBuilder, as Ruleset will build them, the text being what was given to nft
-    private static final String WAN = "eth0", POOL = "conenatd_pool";
+    // Ruleset's own for a pooled configuration, found by nft's words for them
+    private static final String POOL = "conenatd_pool";
+    private static final KernelConfig.Pool FOUR = new KernelConfig.Pool(new int[] {
+            org.conenatd.inet.Inet4.parseAddr("203.0.113.2"), org.conenatd.inet.Inet4.parseAddr("203.0.113.3"),
+            org.conenatd.inet.Inet4.parseAddr("203.0.113.4"), org.conenatd.inet.Inet4.parseAddr("203.0.113.5")}, 0);
+    private static final Table POOLED = Ruleset.table(cfg(KernelConfig.Filtering.ENDPOINT, List.of()).withPool(FOUR), false);
+    private static final Table POOLED_ADDRESS = Ruleset.table(cfg(KernelConfig.Filtering.ADDRESS, List.of()).withPool(FOUR), false);
 
     private static Rule poolInbound(Protocol p, boolean address) {
-        String l = p.label, in = "in_" + l;
-        var r = RuleBuilder.rule().iifname(true, WAN).l4proto(p.number);
-        if (address) r.daddrDportSaddrIn("contacted_" + l);
-        return r.daddrDportIn(in).ctEventsOff().counter("inbound").dnatByDaddrDport(in).in("pre",
-                "iifname \"eth0\" meta l4proto " + l + " " + (address ? "ip daddr . " + l + " dport . ip saddr @contacted_" + l + " " : "")
-                        + "ip daddr . " + l + " dport @" + in + " ct event set 0x0 counter name \"inbound\" dnat ip to ip daddr . "
-                        + l + " dport map @" + in);
+        String l = p.label;
+        return address ? rule(POOLED_ADDRESS, "pre", "iifname \"eth0\" ip daddr . " + l + " dport . ip saddr @contacted_" + l)
+                : rule(POOLED, "pre", "iifname \"eth0\" ip daddr . " + l + " dport @in_" + l);
     }
 
     private static Rule poolHairpinIn(Protocol p) {
-        String l = p.label;
-        return RuleBuilder.rule().iifname(false, WAN).l4proto(p.number).dnatByDaddrDport("in_" + l).in("pre",
-                "iifname != \"eth0\" meta l4proto " + l + " dnat ip to ip daddr . " + l + " dport map @in_" + l);
+        return rule(POOLED, "pre", "iifname != \"eth0\" dnat ip to ip daddr . " + p.label + " dport map @in_" + p.label);
     }
 
     private static Rule poolSnat(Protocol p) {
-        String l = p.label;
-        return RuleBuilder.rule().oifname(true, WAN).l4proto(p.number).snatBySource("out_" + l).in("post",
-                "oifname \"eth0\" meta l4proto " + l + " snat ip to ip saddr . " + l + " sport map @out_" + l);
+        return rule(POOLED, "post", "oifname \"eth0\" snat ip to ip saddr . " + p.label + " sport map @out_" + p.label);
     }
 
     private static Rule poolHairpinOut(Protocol p) {
-        String l = p.label;
-        return RuleBuilder.rule().oifname(false, WAN).iifname(false, WAN).ctStatusDnat().l4proto(p.number).snatBySource("out_" + l).in("post",
-                "oifname != \"eth0\" iifname != \"eth0\" ct status dnat meta l4proto " + l + " snat ip to ip saddr . " + l + " sport map @out_" + l);
+        return rule(POOLED, "post", "oifname != \"eth0\" iifname != \"eth0\" ct status dnat snat ip to ip saddr . " + p.label + " sport");
     }
 
     private static Rule poolSeen(Protocol p) {
-        String l = p.label;
-        return RuleBuilder.rule().oifname(true, WAN).l4proto(p.number).ctStatusSnat().updateSaddrSportDaddr("contacted_" + l).in("seen",
-                "oifname \"eth0\" meta l4proto " + l + " ct status snat update @contacted_" + l + " { ip saddr . " + l + " sport . ip daddr }");
+        return rule(POOLED_ADDRESS, "seen", "oifname \"eth0\" ct status snat update @contacted_" + p.label + " { ip saddr");
+    }
+
+    @Test
+    void aPooledTableHasNoRuleNamingTheInterfacesAddressAndTheSameFirstPacketRules() {
+        assertEquals(0, POOLED.rules().stream().filter(r -> r.text().contains("fib daddr") || r.text().contains("masquerade")).count());
+        assertEquals(PLAIN.rules().stream().filter(r -> r.chain().equals("first")).map(Rule::text).toList(),
+                POOLED.rules().stream().filter(r -> r.chain().equals("first")).map(Rule::text).toList());
     }
 
     @Test
