@@ -83,6 +83,23 @@ final class Adoption {
         return ((Integer.toUnsignedLong(addr) << 16) | (port & 0xffff)) + 1;
     }
 
+    /**
+     * With a pool: every live SNAT'd flow's LAN endpoint -> its external address and port
+     * ({@code addr << 16 | port}), per protocol, for {@link #fromLiveFlows} after a clean stop
+     * (the maps went with the table; the flows still NAT to their addresses).
+     */
+    static FlowIndex[] outboundExternals(org.conenatd.conntrack.Conntrack conntrack) throws NetlinkException {
+        FlowIndex[] out = new FlowIndex[Protocol.count()];
+        for (int i = 0; i < out.length; i++) out[i] = new FlowIndex(256);
+        int snat = org.conenatd.conntrack.Status.IPS_SRC_NAT.mask, mask = snat | org.conenatd.conntrack.Status.IPS_DST_NAT.mask;
+        conntrack.dump(snat, mask, f -> {
+            Protocol p = Protocol.of(f.origProto);
+            if (p == null || !f.has(org.conenatd.conntrack.Status.IPS_SRC_NAT) || f.has(org.conenatd.conntrack.Status.IPS_DST_NAT)) return;
+            out[p.ordinal()].put(Endpoint.of(f.origSrc, f.origSrcPort) + 1, Integer.toUnsignedLong(f.replyDst) << 16 | f.replyDstPort);
+        });
+        return out;
+    }
+
     /** A stray element the kernel would not remove sends a port no mapping has somewhere stale; nothing to undo. */
     private static void leftInPlace(int entry, NetlinkException e) { }
 
@@ -91,15 +108,16 @@ final class Adoption {
      * port as theirs; with {@code inboundAsked}, also those that only have flows that came in (their
      * events are off), from the last look at conntrack.
      */
-    static void fromLiveFlows(Mappings m, FullConeNat nat, InboundFlows inbound, boolean inboundAsked, long now, Log log) {
+    static void fromLiveFlows(Mappings m, FullConeNat nat, InboundFlows inbound, boolean inboundAsked, FlowIndex[] externals,
+                              long now, Log log) {
         int[] n = new int[1];
         m.lock.lock();
         try {
             nat.table().forEachMapped((p, port, receiver) -> {
-                if (adoptLive(m, nat, p, port, receiver, now)) n[0]++;
+                if (adoptLive(m, nat, p, port, receiver, externals, now)) n[0]++;
             });
             if (inboundAsked) inbound.forEachSeen((p, port, ep) -> {
-                if (adoptLive(m, nat, p, port, ep, now)) n[0]++;
+                if (adoptLive(m, nat, p, port, ep, externals, now)) n[0]++;
             });
             m.commitStaged();
             if (n[0] > 0) log.info("[*] adopted " + n[0] + " mappings from live conntrack flows");
@@ -109,16 +127,21 @@ final class Adoption {
     }
 
     /**
-     * Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held). With a
-     * pool the flows do not say which address they use here (the core counts ports), so the host's
-     * paired address is taken, or the least used: a flow on another address loses its port.
+     * Adopts a port a live flow holds for {@code ep} if the pool has it free (lock held); with a
+     * pool, on the address the flow's NAT uses ({@code externals}), if it is one of the pool's.
      */
-    private static boolean adoptLive(Mappings m, FullConeNat nat, Protocol p, int port, long ep, long now) {
+    private static boolean adoptLive(Mappings m, FullConeNat nat, Protocol p, int port, long ep, FlowIndex[] externals, long now) {
         if (!m.enabled(p)) return false;
         PortAllocator a = m.allocator(p);
         if (ep == Endpoint.NONE || port < a.first() || port > a.last()) return false;
-        int paired = m.pool.pairedIndex(Endpoint.ip(ep));
-        int x = External.of(paired >= 0 ? paired : m.pool.leastUsed(), port);
+        int index = 0;
+        if (m.pool.pooled()) {
+            long v = externals == null ? -1 : externals[p.ordinal()].get(ep + 1);
+            if (v < 0 || (v & 0xffff) != port) return false; // not NAT'd to this port of an address we know
+            index = m.pool.indexOf((int) (v >>> 16));
+            if (index < 0) return false; // plain NAT to another address
+        }
+        int x = External.of(index, port);
         if (a.ownerOf(x) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
         if (!a.adopt(ep, x, now, m.holdNanos(p))) return false;
         if (nat.lookup(p, port) == ep) a.flowStarted(x, ep); // outbound flows: live; inbound only: held, checked at expiry

@@ -4,6 +4,7 @@ import org.conenatd.conntrack.Conntrack;
 import org.conenatd.conntrack.FlowView;
 import org.conenatd.conntrack.Status;
 import org.conenatd.nat.Endpoint;
+import org.conenatd.nat.FlowIndex;
 import org.conenatd.nat.PortAllocator;
 import org.conenatd.nat.Protocol;
 import org.conenatd.netlink.NetlinkException;
@@ -29,15 +30,15 @@ final class InboundFlows {
         void flow(Protocol p, int natPort, long endpoint);
     }
 
-    /** Who owns a port now, so that of several flows to one port the owner's is the one remembered. */
-    interface Owners {
-        long owner(Protocol p, int port);
-    }
-
     private final Source source;
-    private final int[][] seenIn = new int[Protocol.count()][65536];
-    private final long[][] seenEndpoint = new long[Protocol.count()][65536];
-    private final boolean[][] kept = new boolean[Protocol.count()][65536];
+    private final int[][] seenIn = new int[Protocol.count()][65536]; // port -> the last round that saw a flow to it
+    /**
+     * Per protocol, (port, endpoint) pairs with a live flow at the last refresh: every endpoint of a
+     * port counts (with a pool several endpoints share a port on their own addresses). A new index
+     * per refresh, published whole: readers never see one being filled.
+     */
+    private volatile FlowIndex[] live = perProtocol();
+    private final FlowIndex[] kept = perProtocol(); // the pairs an inbound flow keeps; mappings' lock
     private volatile int round;
     private volatile long refreshedAt = System.nanoTime() - Long.MAX_VALUE / 4;
 
@@ -67,16 +68,24 @@ final class InboundFlows {
      * Asks the source for what lives now; {@link #live} and {@link #seen} answer from this until the
      * next call. One caller at a time: the source's socket is not shared.
      */
-    synchronized void refresh(Owners owners, long now) throws NetlinkException {
+    synchronized void refresh(long now) throws NetlinkException {
         int r = round + 1;
+        FlowIndex[] next = perProtocol();
         source.forEach((p, port, ep) -> {
-            int i = p.ordinal();
-            // several flows to one port (a port forward, an older DNAT): the owner's wins
-            if (seenIn[i][port] != r || ep == owners.owner(p, port)) seenEndpoint[i][port] = ep;
-            seenIn[i][port] = r;
+            next[p.ordinal()].put(key(port, ep), 1);
+            seenIn[p.ordinal()][port] = r;
         });
+        live = next;
         round = r;
         refreshedAt = now;
+    }
+
+    private static long key(int port, long endpoint) { return ((long) (port & 0xffff) << 48 | endpoint) + 1; }
+
+    private static FlowIndex[] perProtocol() {
+        FlowIndex[] a = new FlowIndex[Protocol.count()];
+        for (int i = 0; i < a.length; i++) a[i] = new FlowIndex(64);
+        return a;
     }
 
     private long lastWarning = System.nanoTime() - 120_000_000_000L;
@@ -85,9 +94,9 @@ final class InboundFlows {
      * {@link #refresh}, saying why not at most once a minute: no mapping expires until conntrack
      * answers. Called without the mappings' lock (a dump takes milliseconds; first packets must not wait).
      */
-    boolean tryRefresh(Owners owners, long now, org.conenatd.ops.Log log) {
+    boolean tryRefresh(long now, org.conenatd.ops.Log log) {
         try {
-            refresh(owners, now);
+            refresh(now);
             return true;
         } catch (NetlinkException e) {
             if (now - lastWarning > 60_000_000_000L) {
@@ -109,18 +118,16 @@ final class InboundFlows {
 
     /** Visits each port the last refresh saw an inbound flow to, with its endpoint. */
     void forEachSeen(Sink sink) {
-        int r = round;
-        if (r == 0) return;
+        if (round == 0) return;
+        FlowIndex[] l = live;
         for (Protocol p : Protocol.values()) {
-            int i = p.ordinal();
-            for (int port = 0; port < 65536; port++) if (seenIn[i][port] == r) sink.flow(p, port, seenEndpoint[i][port]);
+            l[p.ordinal()].forEach((k, v) -> sink.flow(p, (int) ((k - 1) >>> 48), (k - 1) & 0xffff_ffff_ffffL));
         }
     }
 
     /** Whether the last refresh saw a live inbound flow to {@code port} for {@code endpoint}. */
     boolean live(Protocol p, int port, long endpoint) {
-        int r = round;
-        return r != 0 && seenIn[p.ordinal()][port] == r && seenEndpoint[p.ordinal()][port] == endpoint;
+        return round != 0 && live[p.ordinal()].contains(key(port, endpoint));
     }
 
     /**
@@ -130,22 +137,20 @@ final class InboundFlows {
      * The others stay due, for the caller to expire.
      */
     void holdWhileLive(Protocol p, PortAllocator a, long now, long recheckNanos, long holdNanos, PortAllocator.Expiry onKept) {
-        boolean[] k = kept[p.ordinal()];
+        FlowIndex k = kept[p.ordinal()];
         a.forEachDue(now, (x, ep) -> {
-            int port = org.conenatd.nat.External.port(x);
-            if (live(p, port, ep)) {
+            long key = key(org.conenatd.nat.External.port(x), ep);
+            if (live(p, org.conenatd.nat.External.port(x), ep)) {
                 a.holdUntil(x, ep, now + recheckNanos);
-                if (!k[port]) onKept.expired(x, ep);
-                k[port] = true;
-            } else if (k[port]) {
-                k[port] = false;
+                if (k.add(key, 1)) onKept.expired(x, ep); // the first time
+            } else if (k.remove(key) >= 0) {
                 a.holdUntil(x, ep, now + holdNanos); // its last inbound flow just went
             }
         });
     }
 
     /** Forgets that an inbound flow kept the mapping on {@code port}: outbound flows hold it now, or start its hold anew. */
-    void forget(Protocol p, int port) {
-        kept[p.ordinal()][port] = false;
+    void forget(Protocol p, int port, long endpoint) {
+        kept[p.ordinal()].remove(key(port, endpoint));
     }
 }

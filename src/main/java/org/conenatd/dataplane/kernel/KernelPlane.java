@@ -202,7 +202,15 @@ public final class KernelPlane implements DataPlane {
 
     @Override
     public void ready() {
-        mappings.adoptLiveFlows(System.nanoTime());
+        org.conenatd.nat.FlowIndex[] externals = null;
+        if (cfg.pool().pooled()) { // which address each live flow is NAT'd to: the core counts ports only
+            try (Conntrack c = Conntrack.open("ctnetlink adoption")) {
+                externals = Adoption.outboundExternals(c);
+            } catch (NetlinkException e) {
+                ctx.log().warn("[!] cannot ask conntrack which pool address live flows use; none is adopted: " + e.getMessage());
+            }
+        }
+        mappings.adoptLiveFlows(System.nanoTime(), externals);
         table.ready();
     }
 

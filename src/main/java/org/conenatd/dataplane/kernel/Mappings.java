@@ -4,6 +4,7 @@ import org.conenatd.dataplane.MapWriter;
 import org.conenatd.nat.AddressPool;
 import org.conenatd.nat.Endpoint;
 import org.conenatd.nat.External;
+import org.conenatd.nat.FlowIndex;
 import org.conenatd.nat.FullConeNat;
 import org.conenatd.nat.MappingListener;
 import org.conenatd.nat.MappingTable;
@@ -122,8 +123,8 @@ final class Mappings implements MappingListener {
     }
 
     /** After the first resync: the endpoints of live flows keep their ports ({@link Adoption#fromLiveFlows}). */
-    void adoptLiveFlows(long now) {
-        Adoption.fromLiveFlows(this, nat, inbound, refreshInbound(now), now, log);
+    void adoptLiveFlows(long now, FlowIndex[] externals) {
+        Adoption.fromLiveFlows(this, nat, inbound, refreshInbound(now), externals, now, log);
     }
 
     long holdNanos(Protocol p) { return holdNanos[p.ordinal()]; }
@@ -264,7 +265,7 @@ final class Mappings implements MappingListener {
     }
 
     boolean refreshInbound(long now) {
-        return inbound.tryRefresh((p, port) -> allocators[p.ordinal()].ownerOf(port), now, log);
+        return inbound.tryRefresh(now, log);
     }
 
     @Override
@@ -275,7 +276,7 @@ final class Mappings implements MappingListener {
         try {
             int x = a.portOf(endpoint);
             if (x < 0 || External.port(x) != natPort) return; // plain NAT, a port forward, or another endpoint
-            inbound.forget(p, natPort); // outbound flows hold it now, or start its hold anew
+            inbound.forget(p, natPort, endpoint); // outbound flows hold it now, or start its hold anew
             switch (c) {
                 case MAPPED, REFRESHED, CONFLICT -> a.flowStarted(x, endpoint);
                 case UNMAPPED, RELEASED, MOVED -> {

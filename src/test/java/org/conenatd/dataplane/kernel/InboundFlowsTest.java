@@ -42,15 +42,17 @@ class InboundFlowsTest {
     }
 
     @Test
-    void ofSeveralFlowsToOnePortTheOwnersIsRemembered() throws Exception {
+    void everyEndpointWithAFlowToAPortIsLiveNotOnlyTheLastSeen() throws Exception {
         long owner = Endpoint.of(LAN, 5000), other = Endpoint.of(LAN + 1, 80);
         InboundFlows flows = new InboundFlows(sink -> {
             sink.flow(Protocol.UDP, 12000, owner);
             sink.flow(Protocol.UDP, 12000, other); // a port forward's flow, seen after the owner's
         });
         assertFalse(flows.seen(Protocol.UDP, 12000), "never asked: nothing seen");
-        flows.refresh((p, port) -> owner, System.nanoTime());
+        flows.refresh(System.nanoTime());
         assertTrue(flows.live(Protocol.UDP, 12000, owner));
+        assertTrue(flows.live(Protocol.UDP, 12000, other), "with a pool two endpoints may have port 12000 on two addresses");
+        assertFalse(flows.live(Protocol.UDP, 12000, Endpoint.of(LAN + 2, 80)));
         assertTrue(flows.seen(Protocol.UDP, 12000));
         assertFalse(flows.seen(Protocol.UDP, 12001));
     }

@@ -181,7 +181,7 @@ class MappingsTest {
     void anEndpointWithOnlyInboundFlowsKeepsItsPortAcrossACleanRestart() {
         long ep = Endpoint.of(LAN, 5555);
         inboundFlows.add(new long[] {20008, ep}); // the table went with SIGTERM; conntrack still DNATs to it
-        mappings.adoptLiveFlows(System.nanoTime());
+        mappings.adoptLiveFlows(System.nanoTime(), null);
         assertEquals(20008, mappings.allocator(Protocol.UDP).portOf(ep));
         assertEquals(1, nft.sent.size(), "its elements are back in the maps");
     }
