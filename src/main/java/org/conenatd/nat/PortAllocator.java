@@ -69,6 +69,8 @@ public final class PortAllocator {
     private final FlowIndex origins = new FlowIndex(16);     // external + 1 -> MappingOrigin ordinal, if not DYNAMIC
     private final int[] cursor;
     private int allocated;
+    private PortUse blockUse = PortUse.NONE; // the use of the allocation in progress, for freeForBlocks
+    private final java.util.function.IntPredicate freeForBlocks = e -> free(e, blockUse); // one for all: no lambda per call
     private int holding; // allocated mappings whose flows all ended
 
     /** One address (the interface's own), no blocks. */
@@ -162,7 +164,8 @@ public final class PortAllocator {
         if (blocks == null) {
             x = inRange(wanted) && free(External.of(index, wanted), use) ? External.of(index, wanted) : nextFree(index, use);
         } else {
-            x = blocks.allocate(index, endpoint, e -> free(e, use));
+            blockUse = use;
+            x = blocks.allocate(index, endpoint, freeForBlocks);
         }
         if (x < 0) return x;
         take(x, endpoint, now, now + holdNanos);

@@ -1,8 +1,5 @@
 package org.conenatd.nat;
 
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
@@ -15,7 +12,9 @@ import java.util.function.IntPredicate;
 final class PortBlocks {
     private final int first, last, size, maxBlocks, perAddress;
     private final FlowIndex use = new FlowIndex(16);         // block id + 1 -> (mappings << 32) | host
-    private final Map<Integer, long[]> byHost = new HashMap<>(); // host -> its block ids
+    // a host's blocks, a chain through two primitive indexes (nothing boxed, nothing allocated)
+    private final FlowIndex head = new FlowIndex(16);        // host + 1 -> its newest block id
+    private final FlowIndex next = new FlowIndex(16);        // block id + 1 -> the host's next block id + 1, 0 at the end
     private final int[] cursor;
     PortAllocator.BlockListener listener = (given, host, index, from, to) -> { };
 
@@ -42,13 +41,26 @@ final class PortBlocks {
     private int index(long block) { return (int) (block / perAddress); }
     private int from(long block) { return first + (int) (block % perAddress) * size; }
 
-    /** The host's blocks, as {@link External}s of their first ports. */
+    /** The host's blocks, as {@link External}s of their first ports, oldest first. */
     int[] of(int host) {
-        long[] b = byHost.get(host);
-        if (b == null) return new int[0];
-        int[] out = new int[b.length];
-        for (int i = 0; i < b.length; i++) out[i] = External.of(index(b[i]), from(b[i]));
+        int n = count(host);
+        int[] out = new int[n];
+        for (long b = first(host); b >= 0; b = after(b)) out[--n] = External.of(index(b), from(b));
         return out;
+    }
+
+    private static long hostKey(int host) { return Integer.toUnsignedLong(host) + 1; }
+
+    /** The host's newest block, or -1. */
+    private long first(int host) { return head.get(hostKey(host)); }
+
+    /** The block after {@code b} in its host's chain, or -1. */
+    private long after(long b) { return next.get(b + 1) - 1; }
+
+    private int count(int host) {
+        int n = 0;
+        for (long b = first(host); b >= 0; b = after(b)) n++;
+        return n;
     }
 
     private int freeIn(long block, IntPredicate free) {
@@ -65,14 +77,14 @@ final class PortBlocks {
      */
     int allocate(int index, long endpoint, IntPredicate free) {
         int host = Endpoint.ip(endpoint), wanted = External.of(index, Endpoint.port(endpoint));
-        long[] mine = byHost.getOrDefault(host, new long[0]);
         long wantedBlock = blockOf(wanted);
-        for (long b : mine) if (b == wantedBlock && free.test(wanted)) return wanted;
-        for (long b : mine) {
+        int held = 0;
+        for (long b = first(host); b >= 0; b = after(b), held++) if (b == wantedBlock && free.test(wanted)) return wanted;
+        for (long b = first(host); b >= 0; b = after(b)) {
             int x = freeIn(b, free);
             if (x >= 0) return x;
         }
-        if (maxBlocks > 0 && mine.length >= maxBlocks) return PortAllocator.BLOCKS_FULL;
+        if (maxBlocks > 0 && held >= maxBlocks) return PortAllocator.BLOCKS_FULL;
         long nb = wantedBlock >= 0 && !use.contains(wantedBlock + 1) && free.test(wanted) ? wantedBlock : -1;
         int x = nb >= 0 ? wanted : PortAllocator.EXHAUSTED;
         for (int i = 0; nb < 0 && i < perAddress; i++) {
@@ -99,10 +111,8 @@ final class PortBlocks {
 
     private void claim(int host, long block) {
         use.put(block + 1, Integer.toUnsignedLong(host));
-        long[] mine = byHost.getOrDefault(host, new long[0]);
-        long[] more = Arrays.copyOf(mine, mine.length + 1);
-        more[mine.length] = block;
-        byHost.put(host, more);
+        next.put(block + 1, first(host) + 1);
+        head.put(hostKey(host), block);
         listener.changed(true, host, index(block), from(block), from(block) + size - 1);
     }
 
@@ -117,8 +127,17 @@ final class PortBlocks {
             return;
         }
         use.remove(block + 1);
-        long[] rest = Arrays.stream(byHost.get(host)).filter(b -> b != block).toArray();
-        if (rest.length == 0) byHost.remove(host); else byHost.put(host, rest);
+        long after = next.remove(block + 1) - 1; // unlink from the host's chain
+        if (first(host) == block) {
+            if (after >= 0) head.put(hostKey(host), after); else head.remove(hostKey(host));
+        } else {
+            for (long b = first(host); b >= 0; b = after(b)) {
+                if (after(b) == block) {
+                    next.put(b + 1, after + 1);
+                    break;
+                }
+            }
+        }
         listener.changed(false, host, index(block), from(block), from(block) + size - 1);
     }
 }

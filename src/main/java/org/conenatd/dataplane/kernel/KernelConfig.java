@@ -71,6 +71,26 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
         }
     }
 
+    /** One line of what the plane does, for the ready line and {@code status}. */
+    public String describe() {
+        var e = economy();
+        StringBuilder fc = new StringBuilder();
+        for (int i = 0; i + 1 < e.fullConePorts().length; i += 2) {
+            if (i > 0) fc.append(',');
+            int a = e.fullConePorts()[i], b = e.fullConePorts()[i + 1];
+            fc.append(a == b ? String.valueOf(a) : a + "-" + b);
+        }
+        var pool = pool();
+        String addresses = !pool.pooled() ? "" : ", pool of " + pool.addresses().length + " addresses "
+                + org.conenatd.inet.Inet4.format(pool.addresses()[0])
+                + (pool.addresses().length > 1 ? "..." + org.conenatd.inet.Inet4.format(pool.addresses()[pool.addresses().length - 1]) : "");
+        return "interface " + wanIf() + addresses + (pool.portBlock() > 0 ? ", port blocks of " + pool.portBlock() : "") + ", ports " + firstPort() + "-" + lastPort() + ", hold udp "
+                + holdSeconds() + " s tcp " + e.tcpHoldSeconds() + " s, full cone to ports " + fc
+                + (e.portsPerHost() > 0 ? ", " + e.portsPerHost() + " ports per host (" + (e.dropOnLimit() ? "drop" : "plain NAT") + " beyond)" : "")
+                + ", " + protocols().stream().map(p -> p.label).collect(java.util.stream.Collectors.joining("+"))
+                + ", queue " + queueNum() + ", mark bit " + Ruleset.hex(markBit());
+    }
+
     /** The hold after the last flow of a mapping of {@code p}. */
     public int holdSeconds(Protocol p) {
         return p == Protocol.TCP ? economy.tcpHoldSeconds() : holdSeconds;

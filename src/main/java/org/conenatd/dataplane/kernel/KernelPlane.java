@@ -20,7 +20,6 @@ import org.conenatd.sys.Errno;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Collectors;
 
 /**
  * Kernel mode ({@code conenatd -i <wan-if>}): conenatd is the control plane of an nftables data
@@ -124,15 +123,7 @@ public final class KernelPlane implements DataPlane {
         context.counters().gauge("ports_allocated", "Public ports allocated to LAN endpoints (all protocols).", mappings::allocated);
         context.counters().gauge("ports_held", "Allocated ports whose flows all ended, kept for the hold time.", mappings::held);
         context.counters().gauge("pool_size", "Ports in the pool, per protocol.", () -> cfg.lastPort() - cfg.firstPort() + 1L);
-        if (cfg.pool().pooled()) {
-            context.counters().gauges("address_mappings", "Mappings per external address of the pool, all protocols.", "address",
-                    () -> perAddress(true));
-            context.counters().gauges("address_hosts", "LAN hosts paired with each external address of the pool.", "address",
-                    () -> perAddress(false));
-        }
-        if (cfg.pool().portBlock() > 0) {
-            context.counters().gauge("port_blocks", "Port blocks held by LAN hosts, all protocols.", mappings::blocks);
-        }
+        PoolReport.register(context.counters(), cfg, mappings);
         if (cfg.portMapping().serve()) {
             services = new PortMappingServices(cfg, leases, context.counters(), context.log());
             services.start();
@@ -161,19 +152,6 @@ public final class KernelPlane implements DataPlane {
         }
     }
 
-    private java.util.Map<String, Long> perAddress(boolean mappingsNotHosts) {
-        Mappings m = mappings;
-        java.util.Map<String, Long> out = new java.util.HashMap<>();
-        if (m == null) return out;
-        m.lock.lock();
-        try {
-            for (int i = 0; i < m.pool.size(); i++) out.put(m.pool.format(i), mappingsNotHosts ? m.pool.used(i) : m.pool.hosts(i));
-        } finally {
-            m.lock.unlock();
-        }
-        return out;
-    }
-
     @Override
     public OwnedTable table() { return table; }
 
@@ -189,7 +167,7 @@ public final class KernelPlane implements DataPlane {
         if (m == null) return null;
         m.lock.lock();
         try {
-            String where = m.hostSummary(ip);
+            String where = PoolReport.hostSummary(m, cfg, ip);
             if (m.hosts.limit() == 0) return "no limit (--ports-per-host)" + where;
             return "limit " + m.hosts.limit() + " per protocol (--ports-per-host), reached " + m.hosts.hits(ip) + " times" + where;
         } finally {
@@ -227,24 +205,7 @@ public final class KernelPlane implements DataPlane {
     }
 
     @Override
-    public String describe() {
-        var e = cfg.economy();
-        StringBuilder fc = new StringBuilder();
-        for (int i = 0; i + 1 < e.fullConePorts().length; i += 2) {
-            if (i > 0) fc.append(',');
-            int a = e.fullConePorts()[i], b = e.fullConePorts()[i + 1];
-            fc.append(a == b ? String.valueOf(a) : a + "-" + b);
-        }
-        var pool = cfg.pool();
-        String addresses = !pool.pooled() ? "" : ", pool of " + pool.addresses().length + " addresses "
-                + org.conenatd.inet.Inet4.format(pool.addresses()[0])
-                + (pool.addresses().length > 1 ? "..." + org.conenatd.inet.Inet4.format(pool.addresses()[pool.addresses().length - 1]) : "");
-        return "interface " + cfg.wanIf() + addresses + (pool.portBlock() > 0 ? ", port blocks of " + pool.portBlock() : "") + ", ports " + cfg.firstPort() + "-" + cfg.lastPort() + ", hold udp "
-                + cfg.holdSeconds() + " s tcp " + e.tcpHoldSeconds() + " s, full cone to ports " + fc
-                + (e.portsPerHost() > 0 ? ", " + e.portsPerHost() + " ports per host (" + (e.dropOnLimit() ? "drop" : "plain NAT") + " beyond)" : "")
-                + ", " + cfg.protocols().stream().map(p -> p.label).collect(Collectors.joining("+"))
-                + ", queue " + cfg.queueNum() + ", mark bit " + Ruleset.hex(cfg.markBit());
-    }
+    public String describe() { return cfg.describe(); }
 
     /** The allocators' mappings (held ones too), under their lock; the daemon holds the events (lock order: events, then ours). */
     @Override

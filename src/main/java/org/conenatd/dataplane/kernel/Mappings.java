@@ -92,7 +92,7 @@ final class Mappings implements MappingListener {
     private void block(Protocol p, boolean given, int host, int index, int from, int to) {
         log.info("[" + (given ? "+" : "-") + "] " + p.label + " block " + where(External.of(index, from)) + "-" + to + " -> "
                 + org.conenatd.inet.Inet4.format(host) + (given ? " allocated" : " released"));
-        AllocationRecords r = records;
+        AllocationRecords r = records; // volatile: the plane's stop clears it
         if (r != null) r.block(given, p, host, index, from, to);
     }
 
@@ -289,43 +289,13 @@ final class Mappings implements MappingListener {
         }
     }
 
-    int allocated() {
+    int allocated() { return sum(PortAllocator::allocated); }
+
+    int held() { return sum(PortAllocator::holding); }
+
+    private int sum(java.util.function.ToIntFunction<PortAllocator> f) {
         int n = 0;
-        for (PortAllocator a : allocators) if (a != null) n += a.allocated();
-        return n;
-    }
-
-    int blocks() {
-        lock.lock();
-        try {
-            int n = 0;
-            for (PortAllocator a : allocators) if (a != null) n += a.blocks();
-            return n;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** "; address 203.0.113.2; udp blocks 1024-1087, 1088-1151" for {@code list --host} (lock held). */
-    String hostSummary(int ip) {
-        StringBuilder sb = new StringBuilder();
-        int i = pool.pairedIndex(ip);
-        if (pool.pooled() && i >= 0) sb.append("; address ").append(pool.format(i));
-        for (PortAllocator a : allocators) {
-            if (a == null || a.blockSize() == 0) continue;
-            int[] b = a.blocksOf(ip);
-            sb.append("; ").append(a.protocol().label).append(" blocks");
-            if (b.length == 0) sb.append(" none");
-            for (int k = 0; k < b.length; k++) {
-                sb.append(k == 0 ? " " : ", ").append(where(b[k])).append('-').append(External.port(b[k]) + a.blockSize() - 1);
-            }
-        }
-        return sb.toString();
-    }
-
-    int held() {
-        int n = 0;
-        for (PortAllocator a : allocators) if (a != null) n += a.holding();
+        for (PortAllocator a : allocators) if (a != null) n += f.applyAsInt(a);
         return n;
     }
 }
