@@ -44,4 +44,13 @@ class KernelRulesetListingIT {
             assertEquals(stored("kernel-mode-address-sources.nft"), listed(lab));
         }
     }
+
+    @Test
+    void aPoolWithAddressFilteringReadsAsTheStoredFile() throws Exception {
+        try (Lab lab = new Lab("plain")) {
+            // the maps carry the external address both ways; nothing names the interface's address
+            lab.startKernelDaemon("--pool", "203.0.113.40-203.0.113.43", "--filtering", "address");
+            assertEquals(stored("kernel-mode-pool.nft"), listed(lab));
+        }
+    }
 }
