@@ -258,4 +258,23 @@ class PoolIT {
             assertTrue(warned.get(0).contains("not an address of this router and no route names it"), warned.get(0));
         }
     }
+
+    @Test
+    void natpmpcIsToldItsHostsOwnPoolAddressAndItsMappingIsReachedThere() throws Exception {
+        try (Lab lab = poolLab()) {
+            lab.startKernelDaemon("--pool", POOL);
+            // another host first, so that LAN1 (natpmpc's source) does not simply get the first address
+            Received other = seenFrom(lab.udp(lab.lan, LAN2, 5500), lab.udp(lab.wan, "203.0.113.10", 7000), "203.0.113.10", 7000);
+            Result g = lab.exec(lab.lan, "timeout", "30", "natpmpc", "-g", "10.0.0.1");
+            Matcher m = Pattern.compile("Public IP address : ([\\d.]+)").matcher(g.out());
+            assertTrue(m.find(), g.out());
+            String told = m.group(1);
+            assertTrue(POOL_ADDRESSES.contains(told) && !told.equals(other.addr()), "natpmpc told " + told + ", LAN2 has " + other.addr());
+            DatagramSocket sock = lab.udp(lab.lan, LAN1, 4000);
+            Result map = lab.exec(lab.lan, "timeout", "30", "natpmpc", "-g", "10.0.0.1", "-a", "4000", "4000", "udp", "3600");
+            assertTrue(map.out().contains("Mapped public port 4000 protocol UDP to local port 4000"), map.out() + lab.daemonLog());
+            lab.freshPeerGetsThrough(sock, "203.0.113.12", 6000, told, 4000);
+            assertTrue(lab.cli("list", "--host", LAN1).out().contains("address " + told), "the mapping paired LAN1 with the address it was told");
+        }
+    }
 }
