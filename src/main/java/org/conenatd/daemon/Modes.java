@@ -153,17 +153,11 @@ final class Modes {
                 ranges.add(ports(t, option));
             }
         }
-        ranges.sort((a, b) -> Integer.compare(a[0], b[0]));
-        List<int[]> merged = new ArrayList<>();
-        for (int[] r : ranges) {
-            if (!merged.isEmpty() && r[0] <= merged.getLast()[1] + 1) merged.getLast()[1] = Math.max(merged.getLast()[1], r[1]);
-            else merged.add(r.clone());
-        }
-        int[] out = new int[merged.size() * 2];
-        for (int i = 0; i < merged.size(); i++) {
-            out[2 * i] = merged.get(i)[0];
-            out[2 * i + 1] = merged.get(i)[1];
-        }
+        List<long[]> wide = new ArrayList<>();
+        for (int[] r : ranges) wide.add(new long[] {r[0], r[1]});
+        long[] merged = org.conenatd.inet.Ranges.merge(wide);
+        int[] out = new int[merged.length];
+        for (int i = 0; i < out.length; i++) out[i] = (int) merged[i];
         return out;
     }
 

@@ -165,11 +165,16 @@ public final class RuleBuilder {
      * the next 4-byte part. nft sends no NFTA_NAT_FLAGS here.
      */
     public RuleBuilder dnatByDaddrDport(String map) {
-        x.add(Payload.ipDaddr(R1));
-        x.add(Payload.dport(part(R1, 1)));
-        x.add(Lookup.map(map, R1, R1));
+        pairLookup(Payload.ipDaddr(R1), Payload.dport(part(R1, 1)), map);
         x.add(new Nat(NFT_NAT_DNAT, NFPROTO_IPV4, R1, part(R1, 1), 0));
         return this;
+    }
+
+    /** An address and a port into register 1 and its next part, then looked up in {@code map}, the value into register 1. */
+    private void pairLookup(Payload addr, Payload port, String map) {
+        x.add(addr);
+        x.add(port);
+        x.add(Lookup.map(map, R1, R1));
     }
 
     /**
@@ -177,18 +182,14 @@ public final class RuleBuilder {
      * (--pool); registers as in {@link #dnatByDaddrDport}, no NFTA_NAT_FLAGS either.
      */
     public RuleBuilder snatBySource(String map) {
-        x.add(Payload.ipSaddr(R1));
-        x.add(Payload.sport(part(R1, 1)));
-        x.add(Lookup.map(map, R1, R1));
+        pairLookup(Payload.ipSaddr(R1), Payload.sport(part(R1, 1)), map);
         x.add(new Nat(NFT_NAT_SNAT, NFPROTO_IPV4, R1, part(R1, 1), 0));
         return this;
     }
 
     /** {@code masquerade to : ip saddr . th sport map @<map>}. */
     public RuleBuilder masqueradeBySource(String map) {
-        x.add(Payload.ipSaddr(R1));
-        x.add(Payload.sport(part(R1, 1)));
-        x.add(Lookup.map(map, R1, R1));
+        pairLookup(Payload.ipSaddr(R1), Payload.sport(part(R1, 1)), map);
         x.add(new Masq(NF_NAT_RANGE_PROTO_SPECIFIED, R1));
         return this;
     }

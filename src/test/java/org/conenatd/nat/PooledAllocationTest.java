@@ -84,12 +84,18 @@ class PooledAllocationTest {
         assertEquals(5000, External.of(0, 5000), "without a pool an external is the port");
     }
 
+    /** "+first-last" for each block given, "-first-last" for each taken back. */
+    private static List<String> blockLog(PortAllocator a) {
+        List<String> log = new ArrayList<>();
+        a.onBlocks((given, host, index, from, to) -> log.add((given ? "+" : "-") + from + "-" + to));
+        return log;
+    }
+
     @Test
     void hostsEndpointsFallInBlocksOfNUpToTheirLimit() {
         AddressPool pool = new AddressPool(FOUR);
         PortAllocator udp = new PortAllocator(Protocol.UDP, 1024, 65535, pool, 64, 2);
-        List<String> log = new ArrayList<>();
-        udp.onBlocks((given, host, index, from, to) -> log.add((given ? "+" : "-") + from + "-" + to));
+        List<String> log = blockLog(udp);
         Set<Integer> blocks = new HashSet<>();
         for (int i = 0; i < 100; i++) {
             int x = alloc(udp, A, 40000 + i * 7);
@@ -108,8 +114,7 @@ class PooledAllocationTest {
     void theFirstEndpointOfABlockKeepsItsPortAndTheBlockGoesWithItsLastMapping() {
         AddressPool pool = new AddressPool(FOUR);
         PortAllocator udp = new PortAllocator(Protocol.UDP, 1024, 65535, pool, 64, 0);
-        List<String> log = new ArrayList<>();
-        udp.onBlocks((given, host, index, from, to) -> log.add((given ? "+" : "-") + from + "-" + to));
+        List<String> log = blockLog(udp);
         int x = alloc(udp, A, 5000);
         assertEquals(5000, External.port(x), "the block around 5000 was free: port preserved");
         int y = alloc(udp, A, 5010);

@@ -74,12 +74,7 @@ public record KernelConfig(String wanIf, int queueNum, int markBit, int firstPor
     /** One line of what the plane does, for the ready line and {@code status}. */
     public String describe() {
         var e = economy();
-        StringBuilder fc = new StringBuilder();
-        for (int i = 0; i + 1 < e.fullConePorts().length; i += 2) {
-            if (i > 0) fc.append(',');
-            int a = e.fullConePorts()[i], b = e.fullConePorts()[i + 1];
-            fc.append(a == b ? String.valueOf(a) : a + "-" + b);
-        }
+        String fc = org.conenatd.inet.Ranges.format(e.fullConePorts());
         var pool = pool();
         String addresses = !pool.pooled() ? "" : ", pool of " + pool.addresses().length + " addresses "
                 + org.conenatd.inet.Inet4.format(pool.addresses()[0])

@@ -9,7 +9,6 @@ import org.conenatd.nftables.Rule;
 import org.conenatd.nftables.Table;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.conenatd.nftables.NfTables.*;
@@ -180,27 +179,13 @@ final class Ruleset {
      * an interval set refuses overlapping elements.
      */
     static long[] sourceRanges(List<String> cidrs) {
-        long[][] r = new long[cidrs.size()][];
-        for (int i = 0; i < r.length; i++) {
-            String c = cidrs.get(i);
+        List<long[]> r = new ArrayList<>();
+        for (String c : cidrs) {
             int slash = c.indexOf('/');
             long addr = Integer.toUnsignedLong(Inet4.parseAddr(c.substring(0, slash)));
-            int len = Integer.parseInt(c.substring(slash + 1));
-            long size = 1L << (32 - len);
-            r[i] = new long[] {addr, addr + size - 1};
+            r.add(new long[] {addr, addr + (1L << (32 - Integer.parseInt(c.substring(slash + 1)))) - 1});
         }
-        Arrays.sort(r, (a, b) -> Long.compare(a[0], b[0]));
-        List<long[]> merged = new ArrayList<>();
-        for (long[] x : r) {
-            if (!merged.isEmpty() && x[0] <= merged.getLast()[1] + 1) merged.getLast()[1] = Math.max(merged.getLast()[1], x[1]);
-            else merged.add(x.clone());
-        }
-        long[] out = new long[merged.size() * 2];
-        for (int i = 0; i < merged.size(); i++) {
-            out[2 * i] = merged.get(i)[0];
-            out[2 * i + 1] = merged.get(i)[1];
-        }
-        return out;
+        return org.conenatd.inet.Ranges.merge(r);
     }
 
     static String hex(int v) {

@@ -39,14 +39,7 @@ public final class SeedPlane implements DataPlane {
         boolean kernelDnat() { return dnatRanges.length > 0; }
 
         /** The ranges as the command line gives them: "first-last[,first-last...]". */
-        String dnatRangesText() {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i + 1 < dnatRanges.length; i += 2) {
-                if (i > 0) sb.append(',');
-                sb.append(dnatRanges[i]).append('-').append(dnatRanges[i + 1]);
-            }
-            return sb.toString();
-        }
+        String dnatRangesText() { return org.conenatd.inet.Ranges.format(dnatRanges); }
     }
 
     /** One queue with its own creation socket and thread: lanes share only the core and the counters. */
