@@ -1,5 +1,6 @@
 package org.conenatd.portmap.pcp;
 
+import org.conenatd.portmap.RateLimiter;
 import org.conenatd.inet.Inet4;
 import org.conenatd.ops.Log;
 import org.conenatd.portmap.PortMapper;
@@ -62,7 +63,7 @@ public final class PortMapServer implements AutoCloseable {
         this.handler = new PortMapHandler(mapper, config.allowThirdParty());
         this.responder = new PortMapResponder(handler);
         this.log = log;
-        this.limiter = new RateLimiter(config.requestsPerSecond());
+        this.limiter = new RateLimiter(config.requestsPerSecond(), config.requestsPerSecond());
     }
 
     public PortMapServer(List<InetAddress> lanAddresses, int port, PortMapper mapper, Log log) {

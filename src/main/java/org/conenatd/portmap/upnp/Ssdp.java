@@ -1,5 +1,6 @@
 package org.conenatd.portmap.upnp;
 
+import org.conenatd.portmap.RateLimiter;
 import org.conenatd.ops.Log;
 import org.conenatd.portmap.upnp.SsdpMessages.Advert;
 import org.conenatd.portmap.upnp.SsdpMessages.Search;

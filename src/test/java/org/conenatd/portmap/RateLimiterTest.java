@@ -1,4 +1,4 @@
-package org.conenatd.portmap.upnp;
+package org.conenatd.portmap;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +8,7 @@ class RateLimiterTest {
     static final long S = 1_000_000_000L;
 
     @Test
-    void burstThenRatePerSource() {
+    void aBurstThenTheRatePerSource() {
         RateLimiter r = new RateLimiter(2, 5);
         for (int i = 0; i < 5; i++) assertTrue(r.allow(1, 10), "burst " + i);
         assertFalse(r.allow(1, 10));
@@ -21,18 +21,28 @@ class RateLimiterTest {
     }
 
     @Test
+    void aBurstOfTheRateThenOneEveryTwentiethOfASecond() {
+        RateLimiter l = new RateLimiter(20, 20);
+        for (int i = 0; i < 20; i++) assertTrue(l.allow(1, 0), "burst " + i);
+        assertFalse(l.allow(1, 0));
+        assertFalse(l.allow(1, S / 20 - 1));
+        assertTrue(l.allow(1, S / 20 + 1));
+    }
+
+    @Test
     void aClockGoingBackDoesNotMint() {
         RateLimiter r = new RateLimiter(1, 1);
         assertTrue(r.allow(7, 5 * S));
         assertFalse(r.allow(7, 0));
+        assertFalse(r.allow(7, 5 * S + S / 2), "the refill counts from the latest time seen");
     }
 
     @Test
-    void quietSourcesArePruned() {
-        RateLimiter r = new RateLimiter(1, 1);
-        for (int ip = 0; ip < 4096; ip++) r.allow(ip, 0);
-        assertEquals(4096, r.tracked());
-        r.allow(-1, 2 * S);
-        assertEquals(1, r.tracked());
+    void idleBucketsMakeRoomAndBusyOnesDoNot() {
+        RateLimiter l = new RateLimiter(20, 20);
+        for (int i = 0; i < RateLimiter.MAX_SOURCES; i++) assertTrue(l.allow(i, 0));
+        assertFalse(l.allow(-1, 0), "table full of buckets that are not full again");
+        assertTrue(l.allow(-1, 2 * S), "after a second they are, and are forgotten");
+        assertEquals(1, l.tracked());
     }
 }
