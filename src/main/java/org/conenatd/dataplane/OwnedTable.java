@@ -161,7 +161,7 @@ public final class OwnedTable {
     private void openMonitor() throws StartupException {
         if (monitor != null) return;
         try {
-            monitor = RulesetMonitor.open();
+            monitor = RulesetMonitor.open(maps.portId()); // its own transactions are filtered out in the kernel
         } catch (NetlinkException e) {
             throw StartupHints.cannotOpen("the nf_tables monitor (NFNLGRP_NFTABLES)", e);
         }

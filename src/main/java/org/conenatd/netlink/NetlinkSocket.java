@@ -128,6 +128,19 @@ public final class NetlinkSocket implements NetlinkTransport {
         }
     }
 
+    /**
+     * Attaches a classic BPF receive filter ({@link SocketFilter}) of {@code insns} instructions:
+     * struct sock_fprog { unsigned short len; struct sock_filter *filter; }.
+     */
+    public void attachFilter(MemorySegment program, int insns) throws NetlinkException {
+        MemorySegment fprog = arena.allocate(16, 8);
+        fprog.set(ValueLayout.JAVA_SHORT, 0, (short) insns);
+        fprog.set(ValueLayout.ADDRESS, 8, program);
+        if (Libc.setsockopt(callState, fd, Libc.SOL_SOCKET, SocketFilter.SO_ATTACH_FILTER, fprog, 16) < 0) {
+            throw new NetlinkException(name + ": SO_ATTACH_FILTER", Libc.errno(callState));
+        }
+    }
+
     public void setNoEnobufs(boolean on) throws NetlinkException {
         setInt(Netlink.SOL_NETLINK, Netlink.NETLINK_NO_ENOBUFS, on ? 1 : 0, "NETLINK_NO_ENOBUFS");
     }

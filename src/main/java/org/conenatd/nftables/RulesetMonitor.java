@@ -42,9 +42,19 @@ public final class RulesetMonitor implements AutoCloseable {
     }
 
     public static RulesetMonitor open() throws NetlinkException {
+        return open(0);
+    }
+
+    /**
+     * A monitor that never hears the transactions of netlink port {@code ownPortId} (0: hears all):
+     * the kernel's filter drops them before they are queued, so a daemon writing its own elements
+     * by the thousand a second is not woken for each one.
+     */
+    public static RulesetMonitor open(int ownPortId) throws NetlinkException {
         return new RulesetMonitor(NetlinkSocket.open("nftables monitor", s -> {
             s.setReceiveBuffer(4 << 20);
             s.setReceiveTimeout(500);
+            if (ownPortId != 0) s.attachFilter(org.conenatd.netlink.SocketFilter.dropFromPort(Arena.ofAuto(), ownPortId), 4);
             s.joinGroup(Netlink.NFNLGRP_NFTABLES);
         }));
     }

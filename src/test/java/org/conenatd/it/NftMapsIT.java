@@ -211,4 +211,30 @@ class NftMapsIT {
         }
         return out;
     }
+
+    @Test
+    void aMonitorFilteredOnItsOwnPortIdHearsOtherProcessesButNotItsOwnElementWrites() throws Exception {
+        java.util.List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>(), others = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (org.conenatd.nftables.RulesetMonitor unfiltered = Netns.call(ns, () -> org.conenatd.nftables.RulesetMonitor.open());
+             org.conenatd.nftables.RulesetMonitor filtered = Netns.call(ns, () -> org.conenatd.nftables.RulesetMonitor.open(maps.portId()))) {
+            for (int i = 0; i < 100; i++) maps.add(OUT, LAN + i, 5000 + i, 0, 20000 + i);
+            maps.commit();
+            nft("add", "element", "ip", "conenatd", "out_udp", "{ 10.0.0.250 . 5000 : 30000 }");
+            drain(unfiltered, all);
+            drain(filtered, others);
+        }
+        assertTrue(all.stream().filter(e -> e.startsWith("changed")).count() >= 101, "the unfiltered monitor hears both: " + all.size());
+        assertEquals(1, others.stream().filter(e -> e.startsWith("changed")).count(), "only nft's element: " + others);
+        assertEquals(1, others.stream().filter(e -> e.startsWith("committed")).count(), "and only nft's commit: " + others);
+    }
+
+    /** What the monitor got until half a second of quiet. */
+    private static void drain(org.conenatd.nftables.RulesetMonitor m, java.util.List<String> into) throws Exception {
+        org.conenatd.nftables.RulesetMonitor.Listener l = new org.conenatd.nftables.RulesetMonitor.Listener() {
+            @Override public void changed(int msg, String table, int portId) { into.add("changed " + msg + " " + portId); }
+            @Override public void committed(int pid, String name) { into.add("committed " + pid + " " + name); }
+            @Override public void lost() { into.add("lost"); }
+        };
+        while (m.poll(l)) { }
+    }
 }

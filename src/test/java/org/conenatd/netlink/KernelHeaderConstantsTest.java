@@ -34,6 +34,9 @@ class KernelHeaderConstantsTest {
         "/usr/include/linux/netfilter.h",
         "/usr/include/asm-generic/errno-base.h",
         "/usr/include/asm-generic/errno.h",
+        "/usr/include/linux/bpf_common.h",
+        "/usr/include/linux/filter.h",
+        "/usr/include/asm-generic/socket.h",
     };
 
     @Test
@@ -41,7 +44,7 @@ class KernelHeaderConstantsTest {
         Map<String, Long> h = UapiHeaders.values(HEADERS);
         int checked = 0;
         List<String> unchecked = new ArrayList<>();
-        for (Class<?> c : new Class<?>[] {Netlink.class, Ctnetlink.class, Nfqnl.class, Errno.class}) {
+        for (Class<?> c : new Class<?>[] {Netlink.class, Ctnetlink.class, Nfqnl.class, Errno.class, SocketFilter.class}) {
             for (Field f : c.getDeclaredFields()) {
                 int m = f.getModifiers();
                 if (!Modifier.isStatic(m) || !Modifier.isFinal(m) || f.getType() != int.class) continue;

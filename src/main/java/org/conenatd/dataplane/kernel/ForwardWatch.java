@@ -50,7 +50,7 @@ final class ForwardWatch {
     /** Reads the forwards once (before the first allocation), then follows the ruleset's changes. */
     void start() throws NetlinkException {
         reader = PortForwards.open(java.util.Set.of(KernelConfig.TABLE)); // never its own table: its maps hold every mapping
-        monitor = RulesetMonitor.open();
+        monitor = RulesetMonitor.open(ownPortId); // conenatd's own element writes never reach this thread
         read();
         running = true;
         thread = Thread.ofPlatform().name("forwards").daemon().start(this::watch);
