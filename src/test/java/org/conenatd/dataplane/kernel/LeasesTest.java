@@ -76,4 +76,28 @@ class LeasesTest {
         assertEquals(Endpoint.of(A, 3074), m.allocator(Protocol.UDP).ownerOf(20074), "static: for ever");
         assertTrue(leases.leases().isEmpty(), "statics are not protocol leases");
     }
+
+    @Test
+    void withAPoolLeasesAndStaticsLandOnTheHostsOwnAddressAndAreToldSo() throws Exception {
+        int x1 = parseAddr("203.0.113.40"), x2 = parseAddr("203.0.113.41");
+        KernelConfig cfg = new KernelConfig("wan0", 47000, 0x400000, 20000, 20999, 2, List.of(Protocol.UDP, Protocol.TCP), 64,
+                KernelConfig.Filtering.ENDPOINT, List.of(), List.of(TableProtection.values()), KernelConfig.Economy.DEFAULT,
+                KernelConfig.PortMapping.NONE).withPool(new KernelConfig.Pool(new int[] {x1, x2}, 0));
+        Mappings pm = new Mappings(cfg, new MapWriter(new NftMaps(new ScriptedNfTables().transport, KernelConfig.TABLE)),
+                new FullConeNat(new MappingTable()), new InboundFlows(sink -> { }), new KernelPlaneCounters(new Counters()),
+                new Log(Log.Level.QUIET, false, 0));
+        Leases pl = new Leases(pm, "wan0", 3600, new Log(Log.Level.QUIET, false, 0));
+        assertEquals(20500, pl.map(PortMapper.Origin.NATPMP, Protocol.UDP, A, 5000, 20500, false, 60, "").externalPort());
+        int addrA = pl.externalAddress(A);
+        assertTrue(addrA == x1 || addrA == x2);
+        int addrB = pl.externalAddress(B);
+        assertNotEquals(addrA, addrB, "a new host is told the address it would get: the least used");
+        assertEquals(20500, pl.map(PortMapper.Origin.PCP, Protocol.UDP, B, 5000, 20500, true, 60, "").externalPort(),
+                "the same port on B's own address is free");
+        pl.applyStatic(List.of(new KernelConfig.PortMapping.Static(Protocol.TCP, 20074, A, 3074)));
+        int st = pm.allocator(Protocol.TCP).portOf(Endpoint.of(A, 3074));
+        assertEquals(20074, org.conenatd.nat.External.port(st));
+        assertEquals(addrA, pm.pool.address(org.conenatd.nat.External.index(st)), "paired: A's TCP static on A's address");
+        assertEquals(addrA, pl.externalAddress(A));
+    }
 }
