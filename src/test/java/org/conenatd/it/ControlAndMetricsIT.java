@@ -29,15 +29,8 @@ class ControlAndMetricsIT {
         return 20000 + ThreadLocalRandom.current().nextInt(20000);
     }
 
-    /** Scrapes /metrics on the router's loopback and runs promtool over it; returns the text. */
     private static String scrapeAndLint(Lab lab, int port) throws Exception {
-        Result r = lab.exec(lab.rtr, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + port + "/metrics");
-        assertEquals(0, r.code(), r.out());
-        Path file = lab.dir.resolve("metrics-" + System.nanoTime() + ".txt");
-        Files.writeString(file, r.out());
-        Result lint = Lab.run(List.of("sh", "-c", "promtool check metrics < " + file));
-        assertEquals(0, lint.code(), "promtool check metrics:\n" + lint.out() + "\n" + r.out());
-        return r.out();
+        return lab.scrapeAndLintMetrics(port);
     }
 
     private static void noDaemonIsOneLine(Lab lab, Path control) throws Exception {

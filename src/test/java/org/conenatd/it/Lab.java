@@ -356,6 +356,17 @@ public final class Lab implements AutoCloseable {
         }
     }
 
+    /** Scrapes /metrics on the router's loopback port {@code port} and runs promtool over it; returns the text. */
+    public String scrapeAndLintMetrics(int port) throws IOException {
+        Result r = exec(rtr, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + port + "/metrics");
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.code(), r.out());
+        Path file = dir.resolve("metrics-" + System.nanoTime() + ".txt");
+        Files.writeString(file, r.out());
+        Result lint = run(List.of("sh", "-c", "promtool check metrics < " + file));
+        org.junit.jupiter.api.Assertions.assertEquals(0, lint.code(), "promtool check metrics:\n" + lint.out() + "\n" + r.out());
+        return r.out();
+    }
+
     /** The router's whole nftables ruleset as nft prints it. */
     public String ruleset() throws IOException {
         return exec(rtr, "nft", "list", "ruleset").out();

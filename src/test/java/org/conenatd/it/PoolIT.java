@@ -48,10 +48,12 @@ class PoolIT {
         return r;
     }
 
+    private static final int METRICS_PORT = 9479;
+
     @Test
     void eachHostLeavesFromItsOwnPoolAddressToEveryDestinationAndFreshPeersReachIt() throws Exception {
         try (Lab lab = poolLab()) {
-            lab.startKernelDaemon("--pool", POOL);
+            lab.startKernelDaemon("--pool", POOL, "--metrics", "127.0.0.1:" + METRICS_PORT);
             DatagramSocket w1 = lab.udp(lab.wan, "203.0.113.10", 7000), w2 = lab.udp(lab.wan, "203.0.113.20", 7001);
             String[] address = new String[2];
             String[] hosts = {LAN1, LAN2};
@@ -101,6 +103,9 @@ class PoolIT {
             assertTrue(json.contains("\"external_ip\":\"" + address[0] + "\",\"public_port\":5000,\"lan_ip\":\"" + LAN1 + "\""), json);
             assertEquals(3, lab.awaitStat("address_mappings_" + address[0], v -> v == 3, 5000), "3 mappings on " + address[0]);
             assertEquals(1, lab.awaitStat("address_hosts_" + address[1], v -> v == 1, 5000), "1 host on " + address[1]);
+            String metrics = lab.scrapeAndLintMetrics(METRICS_PORT);
+            assertTrue(metrics.contains("conenatd_address_mappings{address=\"" + address[0] + "\"} 3.0"), metrics);
+            assertTrue(metrics.contains("conenatd_address_hosts{address=\"" + address[1] + "\"} 1.0"), metrics);
         }
     }
 
