@@ -214,8 +214,11 @@ class PoolIT {
         try (Lab lab = poolLab()) {
             lab.startKernelDaemon("--pool", POOL, "--table-protection", "persist");
             DatagramSocket w = lab.udp(lab.wan, "203.0.113.10", 7000);
-            DatagramSocket a = lab.udp(lab.lan, LAN1, 5300), b = lab.udp(lab.lan, LAN2, 5301);
+            // one port on both hosts: two mappings that share it on two addresses
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 5300), b = lab.udp(lab.lan, LAN2, 5300);
             Received pa = seenFrom(a, w, "203.0.113.10", 7000), pb = seenFrom(b, w, "203.0.113.10", 7000);
+            assertEquals(5300, pa.port());
+            assertEquals(5300, pb.port());
             lab.killDaemon();
             lab.startKernelDaemon("--pool", POOL, "--table-protection", "persist");
             assertTrue(lab.daemonLog().contains("adopted 2 mappings from the maps a previous instance left"), lab.daemonLog());
@@ -223,7 +226,9 @@ class PoolIT {
             lab.freshPeerGetsThrough(b, "203.0.113.22", 9101, pb.addr(), pb.port());
             DatagramSocket w2 = lab.udp(lab.wan, "203.0.113.23", 7002);
             assertEquals(pa.from(), seenFrom(a, w2, "203.0.113.23", 7002).from(), "a new destination: the same address and port");
-            // a clean stop takes the table; the live flows tell the new instance which address each had
+            // a clean stop takes the table; the live flows tell the new instance which address each had.
+            // Only outbound flows: the fresh peers' inbound ones go first, so both hosts' 5300 must be found from those
+            for (String sport : List.of("9100", "9101")) lab.exec(lab.rtr, "conntrack", "-D", "-p", "udp", "--orig-port-src", sport);
             assertEquals(0, lab.stopDaemon());
             lab.startKernelDaemon("--pool", POOL, "--table-protection", "persist");
             assertTrue(lab.daemonLog().contains("adopted 2 mappings from live conntrack flows"), lab.daemonLog());

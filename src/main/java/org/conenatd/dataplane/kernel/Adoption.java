@@ -113,8 +113,9 @@ final class Adoption {
         int[] n = new int[1];
         m.lock.lock();
         try {
-            nat.table().forEachMapped((p, port, receiver) -> {
-                if (adoptLive(m, nat, p, port, receiver, externals, now)) n[0]++;
+            // every (port, endpoint) pair, oldest first: with a pool, endpoints on several addresses share a port
+            nat.table().forEachSlot((p, port, ep, flows, since, receives) -> {
+                if (adoptLive(m, nat, p, port, ep, externals, now)) n[0]++;
             });
             if (inboundAsked) inbound.forEachSeen((p, port, ep) -> {
                 if (adoptLive(m, nat, p, port, ep, externals, now)) n[0]++;
@@ -144,7 +145,7 @@ final class Adoption {
         int x = External.of(index, port);
         if (a.ownerOf(x) != Endpoint.NONE || a.portOf(ep) >= 0) return false;
         if (!a.adopt(ep, x, now, m.holdNanos(p))) return false;
-        if (nat.lookup(p, port) == ep) a.flowStarted(x, ep); // outbound flows: live; inbound only: held, checked at expiry
+        if (nat.table().flows(p, port, ep) > 0) a.flowStarted(x, ep); // outbound flows: live; inbound only: held, checked at expiry
         m.stage(p, x, ep, false);
         return true;
     }
