@@ -55,12 +55,12 @@ import java.util.regex.Pattern;
  */
 public final class FlowBench {
     private static final int NAT = Inet4.parseAddr(Lab.NAT_IP);
-    private static final int LAN1 = Inet4.parseAddr(Lab.LAN1);
-    private static final int LAN_PORT = 40000;
+    static final int LAN1 = Inet4.parseAddr(Lab.LAN1);
+    static final int LAN_PORT = 40000;
     private static final int STATIC_PORT = 33333;
-    private static final int WAN_BASE = Inet4.parseAddr("203.0.113.10");
+    static final int WAN_BASE = Inet4.parseAddr("203.0.113.10");
     private static final int PROBE = Inet4.parseAddr("203.0.113.10");
-    private static final int SEED_QUEUE = 1000, KERNEL_QUEUE = 47000;
+    static final int SEED_QUEUE = 1000, KERNEL_QUEUE = 47000;
     private static final int LEGIT_RATE = 5_000;
     static final int UNPACED = 0;
 
@@ -194,6 +194,11 @@ public final class FlowBench {
         double mixedSeconds = 600;
         int[] mixedRates = {50, 150, 500};
         String mixedPool = null;
+        int[] poolSizes = {10_000, 100_000, 1_000_000};
+        int[] poolRates = {25_000, 75_000, UNPACED};
+        int poolLive = 200_000;
+        String poolJavaOpts = null;
+        java.util.Set<String> poolSteps = new java.util.LinkedHashSet<>(List.of("startup", "alloc", "inbound", "live"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--repeat" -> repeat = Integer.parseInt(args[++i]);
@@ -211,6 +216,11 @@ public final class FlowBench {
                 case "--mixed-seconds" -> mixedSeconds = Double.parseDouble(args[++i]);
                 case "--mixed-rates" -> mixedRates = parse(args[++i]);
                 case "--mixed-pool" -> mixedPool = args[++i];
+                case "--pool-sizes" -> poolSizes = parse(args[++i]);
+                case "--pool-rates" -> poolRates = parse(args[++i]);
+                case "--pool-live" -> poolLive = Integer.parseInt(args[++i]);
+                case "--pool-java-opts" -> poolJavaOpts = args[++i];
+                case "--pool-steps" -> poolSteps = new java.util.LinkedHashSet<>(List.of(args[++i].split(",")));
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -219,7 +229,7 @@ public final class FlowBench {
             if (!List.of("static-dnat", "seed", "kernel", "seed-opt", "seed-opt2q", "seed-kdnat").contains(m)) throw new IllegalArgumentException("unknown mode " + m);
         }
         for (String p : parts) {
-            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse", "mixed").contains(p)) {
+            if (!List.of("inbound", "flood", "alloc", "startup60k", "ingest", "steady", "startup", "tcp", "hairpin", "cold", "collapse", "mixed", "pool").contains(p)) {
                 throw new IllegalArgumentException("unknown part " + p);
             }
         }
@@ -292,6 +302,16 @@ public final class FlowBench {
             if (parts.contains("hairpin")) b.hairpin();
             if (parts.contains("cold")) b.cold();
             if (mixed != null) mixed.run();
+            if (parts.contains("pool")) {
+                PoolBench pool = new PoolBench(poolSizes, poolRates, poolLive, poolJavaOpts, repeat, poolSteps, out, b::say);
+                try {
+                    pool.run();
+                } finally {
+                    b.say("");
+                    b.say("pool: commands that filled the maps:");
+                    for (String c : pool.commands()) b.say("  " + c);
+                }
+            }
             if (parts.contains("ingest") || parts.contains("steady") || parts.contains("startup")) {
                 if (seedLab.daemonProcess() != null) seedLab.stopDaemon();
                 seedLab.startDaemon("--quiet", "--stats-interval", "20");
@@ -309,7 +329,7 @@ public final class FlowBench {
         }
     }
 
-    private static Lab add(List<Lab> labs, Lab l) {
+    static Lab add(List<Lab> labs, Lab l) {
         labs.add(l);
         return l;
     }
@@ -333,7 +353,7 @@ public final class FlowBench {
         flush(lab);
     }
 
-    private static void flush(Lab lab) throws Exception {
+    static void flush(Lab lab) throws Exception {
         lab.exec(lab.rtr, "conntrack", "-F");
         Thread.sleep(300);
     }
@@ -398,7 +418,7 @@ public final class FlowBench {
     }
 
     /** The daemon's JVM: the java process among those in the router's namespace. */
-    private static long javaPid(Lab l) throws Exception {
+    static long javaPid(Lab l) throws Exception {
         for (int attempt = 0; attempt < 50; attempt++) {
             Lab.Result r = Lab.run(List.of("ip", "netns", "pids", l.rtr));
             for (String s : r.out().trim().split("\\s+")) {
@@ -551,7 +571,7 @@ public final class FlowBench {
     }
 
     /** Waits until {@code due}: parks while far (the machine has two cores to share), spins when close. */
-    private static void pace(long due) {
+    static void pace(long due) {
         long wait;
         while ((wait = due - System.nanoTime()) > 0) {
             if (wait > 60_000) java.util.concurrent.locks.LockSupport.parkNanos(wait - 50_000);
@@ -567,7 +587,7 @@ public final class FlowBench {
                 100 * (b[6] - a[6]) / total, 100 * (b[3] - a[3] + b[4] - a[4]) / total, 100 * (b[7] - a[7]) / total);
     }
 
-    private static double rssMiB(long pid) throws IOException {
+    static double rssMiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
         }
@@ -575,7 +595,7 @@ public final class FlowBench {
     }
 
     /** queue_number peer_portid queue_total copy_mode copy_range queue_dropped user_dropped id_sequence 1 */
-    private static QueueStats queueStats(Lab l, int queueNum) throws IOException {
+    static QueueStats queueStats(Lab l, int queueNum) throws IOException {
         Lab.Result r = l.exec(l.rtr, "cat", "/proc/net/netfilter/nfnetlink_queue");
         for (String line : r.out().split("\n")) {
             String[] f = line.trim().split("\\s+");
@@ -671,27 +691,27 @@ public final class FlowBench {
 
     // ---- kernel mode: allocations of new LAN endpoints ---------------------------------------------
 
-    private static final int ALLOC_DST_A = Inet4.parseAddr("203.0.113.10"), ALLOC_DST_B = Inet4.parseAddr("203.0.113.11");
-    private static final int ALLOC_PORT = 9000;
+    static final int ALLOC_DST_A = Inet4.parseAddr("203.0.113.10"), ALLOC_DST_B = Inet4.parseAddr("203.0.113.11");
+    static final int ALLOC_PORT = 9000;
 
     /** Endpoint i of the alloc sender: 10.0.0.110-119, ports spread over 1024-65023 (distinct for i < 640,000). */
-    private static int epAddr(int i) { return Inet4.parseAddr("10.0.0.110") + i % 10; }
+    static int epAddr(int i) { return Inet4.parseAddr("10.0.0.110") + i % 10; }
 
-    private static int epPort(int i) { return 1024 + (int) ((i / 10 * 7919L) % 64_000); }
+    static int epPort(int i) { return 1024 + (int) ((i / 10 * 7919L) % 64_000); }
 
-    private static void addLanAddresses(Lab l) throws IOException {
+    static void addLanAddresses(Lab l) throws IOException {
         for (int h = 110; h <= 119; h++) l.exec(l.lan, "ip", "addr", "add", "10.0.0." + h + "/24", "dev", "eth0");
     }
 
     /** A clean kernel-mode daemon: SIGTERM removes the table, no conntrack flow left to adopt. */
-    private static void restartKernel(Lab l, String... args) throws Exception {
+    static void restartKernel(Lab l, String... args) throws Exception {
         if (l.daemonProcess() != null) l.stopDaemon();
         flush(l);
         Files.deleteIfExists(l.dir.resolve("stats"));
         l.startKernelDaemon(args);
     }
 
-    private static Map<String, Long> stats(Lab l) throws Exception {
+    static Map<String, Long> stats(Lab l) throws Exception {
         long deadline = System.nanoTime() + 5_000_000_000L;
         Map<String, Long> s;
         while ((s = l.stats()).isEmpty() || !s.containsKey("allocations")) {
@@ -747,7 +767,7 @@ public final class FlowBench {
         return rows;
     }
 
-    private AllocRow allocRound(Lab l, RawUdp lan, UdpSink a, UdpSink b, int n, String variant, int rep) throws Exception {
+    static AllocRow allocRound(Lab l, RawUdp lan, UdpSink a, UdpSink b, int n, String variant, int rep) throws Exception {
         a.reset(n);
         b.reset(n);
         Map<String, Long> s0 = stats(l);
@@ -829,7 +849,7 @@ public final class FlowBench {
 
     // ---- kernel mode: 60,000 mappings, kill -9 and restart ------------------------------------------
 
-    private static final Pattern READY = Pattern.compile("ready in (\\d+) ms"), ADOPTED = Pattern.compile("adopted (\\d+) mappings");
+    static final Pattern READY = Pattern.compile("ready in (\\d+) ms"), ADOPTED = Pattern.compile("adopted (\\d+) mappings");
 
     void startup60k(Lab l) throws Exception {
         int n = startupMappings;
@@ -889,7 +909,7 @@ public final class FlowBench {
                 median(restarts.stream().mapToDouble(d -> d[2]).toArray()), median(restarts.stream().mapToDouble(d -> d[3]).toArray()), rssLive));
     }
 
-    private static long find(Pattern p, String log) {
+    static long find(Pattern p, String log) {
         long v = -1;
         Matcher m = p.matcher(log);
         while (m.find()) v = Long.parseLong(m.group(1));
@@ -1455,7 +1475,7 @@ public final class FlowBench {
     }
 
     /** utime and stime (ticks, USER_HZ 100 = percent of one core per second) of a process. */
-    private static long[] cpuSplit(long pid) throws IOException {
+    static long[] cpuSplit(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};

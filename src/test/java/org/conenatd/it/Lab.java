@@ -42,6 +42,8 @@ public final class Lab implements AutoCloseable {
     private Map<String, String> launcherEnv;
     private final Map<String, String> daemonEnv = new HashMap<>();
     private Path daemonLog;
+    /** How long a start may take until the daemon is ready (the bench adopts a million mappings). */
+    public int readySeconds = 30;
     private Path statsFile;
     private Path control;
 
@@ -196,7 +198,7 @@ public final class Lab implements AutoCloseable {
         pb.environment().put("CONENATD_JAVA_OPTS", (opts + " -Dconenatd.ready=" + ready).trim());
         daemon = pb.start();
         background.add(daemon);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readySeconds);
         while (!Files.exists(ready) || Files.size(ready) == 0) {
             if (!daemon.isAlive()) throw new IllegalStateException("daemon exited " + daemon.exitValue() + ": " + daemonLog());
             if (System.nanoTime() > deadline) throw new IllegalStateException("daemon not ready: " + daemonLog());
