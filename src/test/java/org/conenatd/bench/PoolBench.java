@@ -175,6 +175,7 @@ final class PoolBench {
         String log = l.daemonLog();
         long self = FlowBench.find(FlowBench.READY, log), adopted = FlowBench.find(FlowBench.ADOPTED, log);
         long dropped = FlowBench.find(java.util.regex.Pattern.compile("dropped (\\d+) inconsistent"), log);
+        if (adopted < 0) adopted = FlowBench.stats(l).getOrDefault("adopted", -1L); // --quiet: no log line
         Thread.sleep(3000);
         double rss3 = FlowBench.rssMiB(pid);
         Start s = new Start(n, rep, wall, self, Math.max(0, adopted), Math.max(0, dropped), rss, rss3, cpu[0] / 100.0, cpu[1] / 100.0);
@@ -309,6 +310,11 @@ final class PoolBench {
             // with n present: logging once on the daemon the startup step left (default logging), then
             // --quiet, each repetition on a restart with exactly the n mappings
             boolean dirty = false;
+            if (!running) { // a table with exactly the n mappings
+                FlowBench.restartKernel(l, args());
+                l.killDaemon();
+                fill(l, 0, n);
+            }
             for (int rep = -1; rep < repeat; rep++) {
                 if (rep < 0 && !running) continue;
                 if (rep >= 0) {
@@ -470,13 +476,19 @@ final class PoolBench {
     private static long[] conntrack(List<Lab> labs) throws IOException {
         long init = Long.parseLong(Lab.run(List.of("cat", "/proc/sys/net/netfilter/nf_conntrack_count")).out().trim());
         long sum = init, rtr = 0;
-        for (Lab x : labs) {
-            for (String ns : List.of(x.lan, x.rtr, x.wan)) {
-                Lab.Result r = x.exec(ns, "cat", "/proc/sys/net/netfilter/nf_conntrack_count");
-                long v = r.code() == 0 ? Long.parseLong(r.out().trim()) : 0;
-                sum += v;
-                if (ns.equals(labs.getFirst().rtr)) rtr = v;
+        // every named namespace of the machine, not only ours: other labs may run beside this one
+        for (String line : Lab.run(List.of("ip", "netns", "list")).out().split("\n")) {
+            String ns = line.trim().split("\\s+")[0];
+            if (ns.isEmpty()) continue;
+            Lab.Result r = Lab.run(List.of("ip", "netns", "exec", ns, "cat", "/proc/sys/net/netfilter/nf_conntrack_count"));
+            long v = 0;
+            try {
+                v = r.code() == 0 ? Long.parseLong(r.out().trim()) : 0;
+            } catch (NumberFormatException e) {
+                // gone meanwhile
             }
+            sum += v;
+            if (ns.equals(labs.getFirst().rtr)) rtr = v;
         }
         return new long[] {sum, init, rtr};
     }
@@ -562,7 +574,7 @@ final class PoolBench {
             maxRtr = Math.max(maxRtr, c[2]);
             say.accept(String.format(Locale.ROOT, "pool live: %d LAN endpoints (20 hosts 10.0.0.130-149, ports spread) each send one UDP packet through the pool to one WAN sink "
                     + "203.0.113.10:%d, in chunks of %d, each once the allocations caught up (%d round(s); a packet beyond the full queue is dropped and resent in the next round); "
-                    + "daemon --quiet; router UDP conntrack timeout 300 s; nf_conntrack_max %d", n, SINK_PORT, chunk, rounds, max));
+                    + "daemon --quiet; router UDP conntrack timeout 300 s; nf_conntrack_max %d; conntrack summed over the init namespace and every named namespace", n, SINK_PORT, chunk, rounds, max));
             say.accept(String.format(Locale.ROOT, "  conntrack before: %d in all (init namespace %d); cap kept: %d%s", c0[0], c0[1], CONNTRACK_CAP, aborted ? "; ABORTED at the cap" : ""));
             say.accept(String.format(Locale.ROOT, "  allocations %d (pool exhausted %d, nft failures %d), ports_allocated %d, sink received %d; all allocated after %s s, "
                             + "%d conntrack flows in the router after %s s (rounds took %.1f s)",
