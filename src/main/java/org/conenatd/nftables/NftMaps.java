@@ -214,8 +214,12 @@ public final class NftMaps implements AutoCloseable {
         return new NftBatch(enc, sock::nextSeq);
     }
 
-    /** What the kernel says of a table: its flags and owner, or null if there is none. */
-    public record TableInfo(int flags, int ownerPortId) {
+    /** What the kernel says of a table: its flags, owner and handle (unique to each table made), or null if there is none. */
+    public record TableInfo(int flags, int ownerPortId, long handle) {
+        public TableInfo(int flags, int ownerPortId) {
+            this(flags, ownerPortId, 0);
+        }
+
         public boolean owned() { return (flags & NFT_TABLE_F_OWNER) != 0; }
     }
 
@@ -225,6 +229,7 @@ public final class NftMaps implements AutoCloseable {
         int seq = sock.nextSeq();
         NftBatch.getTable(small, seq, table);
         int[] got = {-1, 0};
+        long[] handle = {0};
         try {
             NetlinkRequests.request(sock, small, seq, "nft get table " + table, rbuf, msg -> {
                 if (msg.type() != msgType(NFT_MSG_NEWTABLE)) return;
@@ -233,13 +238,14 @@ public final class NftMaps implements AutoCloseable {
                 while (d.next()) {
                     if (d.type() == NFTA_TABLE_FLAGS && d.length() >= 4) got[0] = d.u32be();
                     else if (d.type() == NFTA_TABLE_OWNER && d.length() >= 4) got[1] = d.u32be();
+                    else if (d.type() == NFTA_TABLE_HANDLE && d.length() >= 8) handle[0] = d.u64be();
                 }
             });
         } catch (NetlinkException e) {
             if (e.errno() == Errno.ENOENT) return null;
             throw e;
         }
-        return got[0] < 0 ? null : new TableInfo(got[0], got[1]);
+        return got[0] < 0 ? null : new TableInfo(got[0], got[1], handle[0]);
     }
 
     /** The port id the kernel gave this instance's socket: the nlmsg_pid of the changes it makes. */

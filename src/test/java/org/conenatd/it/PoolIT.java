@@ -221,7 +221,7 @@ class PoolIT {
             assertEquals(5300, pb.port());
             lab.killDaemon();
             lab.startKernelDaemon("--pool", POOL, "--table-protection", "persist");
-            assertTrue(lab.daemonLog().contains("adopted 2 mappings from the maps a previous instance left"), lab.daemonLog());
+            assertTrue(lab.daemonLog().contains("adopted 2 mappings from the maps a previous instance left (as its journal"), lab.daemonLog());
             lab.freshPeerGetsThrough(a, "203.0.113.21", 9100, pa.addr(), pa.port());
             lab.freshPeerGetsThrough(b, "203.0.113.22", 9101, pb.addr(), pb.port());
             DatagramSocket w2 = lab.udp(lab.wan, "203.0.113.23", 7002);

@@ -33,6 +33,48 @@ final class Adoption {
     /** Elements per removal transaction: well inside the batch buffer. */
     private static final int CHUNK = 2048;
 
+    /** What {@link #fromKernel} did: elements removed, whether every protocol's maps were there, and whence. */
+    record Adopted(int dropped, boolean whole, boolean fromJournal) {}
+
+    /**
+     * Takes on what a previous instance's table {@code found} holds (after {@code kill -9} it stays
+     * in the kernel and keeps working): from the mapping journal when it names this table and this
+     * configuration (no dump of the maps: the kernel's dump is quadratic in their size), else from
+     * the maps themselves, adopting every consistent pair and removing the elements that must go (a
+     * half pair, a port outside this instance's pool). Call before the queue runs.
+     */
+    static Adopted fromKernel(Mappings m, NftMaps.TableInfo found, long now) throws NetlinkException {
+        KernelConfig cfg = m.cfg();
+        if (m.journal != null && found.handle() != 0) {
+            int[] refused = {0};
+            long read = Journal.replay(m.journal.path(), new Journal.Header(found.handle(), Journal.fingerprint(cfg)), (add, p, x, ep) -> {
+                if (!m.enabled(p)) return;
+                PortAllocator a = m.allocator(p);
+                if (!add) {
+                    if (a.ownerOf(x) == ep) a.forget(x);
+                } else if (!a.adopt(ep, x, now, m.holdNanos(p))) {
+                    refused[0]++; // the journal never holds two mappings of one external or endpoint: a damaged file
+                }
+            });
+            if (read >= 0) {
+                for (Protocol p : cfg.protocols()) m.count().adopted.add(m.allocator(p).allocated());
+                return new Adopted(refused[0], true, true);
+            }
+        }
+        int dropped = 0;
+        boolean whole = true;
+        for (Protocol p : cfg.protocols()) {
+            try {
+                dropped += fromMaps(m.maps(), m.writer(), m.outMap(p), m.inMap(p), m.allocator(p), m.pool, now, m.holdNanos(p));
+            } catch (NetlinkException e) {
+                if (e.errno() != org.conenatd.sys.Errno.ENOENT) throw e;
+                whole = false; // a table another configuration left: no maps of this protocol
+            }
+            m.count().adopted.add(m.allocator(p).allocated());
+        }
+        return new Adopted(dropped, whole, false);
+    }
+
     /**
      * Adopts one protocol's pairs; returns how many elements it removed. The in map is read into a
      * hash of (external address . port) -> endpoint (a key per element, nothing per address), then

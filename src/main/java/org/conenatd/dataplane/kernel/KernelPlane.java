@@ -97,9 +97,16 @@ public final class KernelPlane implements DataPlane {
         mappings = new Mappings(cfg, new MapWriter(maps), context.nat(), new InboundFlows(InboundFlows.of(expiryConntrack)), count, context.log());
         table = new OwnedTable(Ruleset.tables(cfg), maps, mappings.lock, context.counters(), context.log());
         NftMaps.TableInfo found = table.existing();
-        boolean whole = found == null || adoptLeftMaps();
+        mappings.journal = new Journal(Journal.defaultPath(), context.log());
+        boolean whole = found == null || adoptLeftMaps(found);
         // a table whose maps could not all be read is replaced, never taken over with elements nobody knows
         table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole);
+        mappings.lock.lock();
+        try {
+            mappings.rewriteJournal(); // from now on it follows every change
+        } finally {
+            mappings.lock.unlock();
+        }
         forwards = new ForwardWatch(mappings, cfg.wanIf(), maps.portId(), count.forwardConflicts, context.log());
         try {
             forwards.start();
@@ -138,13 +145,14 @@ public final class KernelPlane implements DataPlane {
      * The maps of a table a previous instance left: adopted whether the table is taken over or
      * built anew. False if a protocol's maps were missing (another configuration left it).
      */
-    private boolean adoptLeftMaps() throws StartupException {
+    private boolean adoptLeftMaps(NftMaps.TableInfo found) throws StartupException {
         try {
-            Mappings.Adopted a = mappings.adoptFromKernel(System.nanoTime());
+            Adoption.Adopted a = Adoption.fromKernel(mappings, found, System.nanoTime());
             int adopted = mappings.allocated();
             if (adopted + a.dropped() > 0) {
                 ctx.log().info("[*] adopted " + adopted + " mappings from the maps a previous instance left"
-                        + (a.dropped() > 0 ? "; dropped " + a.dropped() + " inconsistent elements" : ""));
+                        + (a.fromJournal() ? " (as its journal " + mappings.journal.path() + " lists them)" : "")
+                        + (a.dropped() > 0 ? "; dropped " + a.dropped() + " inconsistent " + (a.fromJournal() ? "records" : "elements") : ""));
             }
             return a.whole();
         } catch (NetlinkException e) {
@@ -240,6 +248,10 @@ public final class KernelPlane implements DataPlane {
         if (inboundCounter != null) {
             inboundCounter.close(); // reads the final count before the table goes
             inboundCounter = null;
+        }
+        if (mappings != null && mappings.journal != null) {
+            mappings.journal.close(true); // the table goes with a clean stop, and its journal with it
+            mappings.journal = null;
         }
         if (table != null) {
             table.remove();

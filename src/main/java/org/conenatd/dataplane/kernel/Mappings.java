@@ -59,6 +59,8 @@ final class Mappings implements MappingListener {
     private int staged;
     /** The allocation log's records (--allocation-log), or null. */
     volatile AllocationRecords records;
+    /** The write-ahead journal of the mappings ({@link Journal}), or null. */
+    Journal journal;
 
     Mappings(KernelConfig cfg, MapWriter writer, FullConeNat nat, InboundFlows inbound, KernelPlaneCounters count, Log log) {
         this.cfg = cfg;
@@ -98,29 +100,12 @@ final class Mappings implements MappingListener {
 
     boolean enabled(Protocol p) { return allocators[p.ordinal()] != null; }
 
-    /** What {@link #adoptFromKernel} did: elements removed, and whether every protocol's maps were there. */
-    record Adopted(int dropped, boolean whole) {}
-
-    /**
-     * Reads the maps a previous instance left (after {@code kill -9} they stay in the kernel and keep
-     * working) and adopts every consistent pair; removes the elements that must go (a half pair, or
-     * a port outside this instance's pool). Call before the queue runs.
-     */
-    Adopted adoptFromKernel(long now) throws NetlinkException {
-        int dropped = 0;
-        boolean whole = true;
-        for (Protocol p : cfg.protocols()) {
-            int i = p.ordinal();
-            try {
-                dropped += Adoption.fromMaps(maps, writer, out[i], in[i], allocators[i], pool, now, holdNanos[i]);
-            } catch (NetlinkException e) {
-                if (e.errno() != org.conenatd.sys.Errno.ENOENT) throw e;
-                whole = false; // a table another configuration left: no maps of this protocol
-            }
-            count.adopted.add(allocators[i].allocated());
-        }
-        return new Adopted(dropped, whole);
-    }
+    NftMap outMap(Protocol p) { return out[p.ordinal()]; }
+    NftMap inMap(Protocol p) { return in[p.ordinal()]; }
+    MapWriter writer() { return writer; }
+    NftMaps maps() { return maps; }
+    KernelPlaneCounters count() { return count; }
+    KernelConfig cfg() { return cfg; }
 
     /** After the first resync: the endpoints of live flows keep their ports ({@link Adoption#fromLiveFlows}). */
     void adoptLiveFlows(long now, FlowIndex[] externals) {
@@ -192,6 +177,11 @@ final class Mappings implements MappingListener {
      */
     void commitStaged() {
         if (staged == 0) return;
+        Journal j = journal;
+        if (j != null) { // written before the elements: the journal holds every mapping the maps hold
+            for (int i = 0; i < staged; i++) if (!stagedRepair[i]) j.added(stagedProto[i], stagedPort[i], stagedEndpoint[i]);
+            j.flush();
+        }
         NetlinkException[] gone = {null};
         writer.commit((entry, e) -> {
             count.nftFailures.increment();
@@ -203,6 +193,7 @@ final class Mappings implements MappingListener {
             }
             log.warn("[!] " + e.getMessage() + "; dropping that mapping");
             allocators[stagedProto[entry].ordinal()].forget(stagedPort[entry]);
+            if (j != null && !stagedRepair[entry]) j.removed(stagedProto[entry], stagedPort[entry], stagedEndpoint[entry]);
             stagedPort[entry] = -1;
         });
         if (gone[0] != null) log.warn("[!] " + gone[0].getMessage() + "; the mappings are kept for the table's rebuild");
@@ -227,11 +218,18 @@ final class Mappings implements MappingListener {
             allocators[p.ordinal()].forEach((x, ep) -> stage(p, x, ep, true));
         }
         commitStaged();
+        rewriteJournal(); // a new table: a new handle
         return 2 * allocated();
     }
 
+    /** Starts the journal afresh for the table as it is now, holding every mapping (lock held). */
+    void rewriteJournal() { Journal.rewriteFor(this, log); }
+
     /** Expires what is due ({@link Expiry}); once a second, from the expiry thread. */
-    void expire(long now) { expiry.expire(now); }
+    void expire(long now) {
+        expiry.expire(now);
+        Journal.compactFor(this, log);
+    }
 
     /**
      * Removes the elements of mappings the allocator has let go ({port, endpoint} each), in
@@ -259,9 +257,14 @@ final class Mappings implements MappingListener {
                 allocators[i].adopt(g[1], (int) g[0], now, holdNanos[i]);
             });
         }
-        if (r == null) return;
-        for (long[] g : gone) if (allocators[i].ownerOf((int) g[0]) != g[1]) r.taken(p, (int) g[0], g[1]); // not kept back
-        r.flush();
+        Journal j = journal;
+        for (long[] g : gone) {
+            if (allocators[i].ownerOf((int) g[0]) == g[1]) continue; // kept back
+            if (j != null) j.removed(p, (int) g[0], g[1]);
+            if (r != null) r.taken(p, (int) g[0], g[1]);
+        }
+        if (j != null) j.flush();
+        if (r != null) r.flush();
     }
 
     boolean refreshInbound(long now) {
