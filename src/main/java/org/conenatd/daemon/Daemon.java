@@ -137,7 +137,7 @@ public final class Daemon {
         String control = controlSocket == null ? "" : startControl();
         long sinceStart = millisSinceProcessStart();
         log.info("[*] conenatd ready in " + sinceStart + " ms: " + plane.name() + " mode, " + plane.describe()
-                + ", event buffer " + subscription.receiveBuffer() + " bytes, " + nat.table().mappedPorts() + " mappings"
+                + ", event buffer " + subscription.receiveBuffer() + " bytes, " + plane.mappingCount(nat) + " mappings"
                 + control + (metricsAddress == null ? "" : ", metrics on " + hostPort(metricsAddress))
                 + (plane.table() == null ? "" : ", table protection " + plane.table().protection().label));
     }

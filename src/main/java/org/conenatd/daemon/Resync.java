@@ -103,7 +103,7 @@ final class Resync implements Runnable {
         resyncs.increment();
         last = "(" + d.why + "): " + d.total + " conntrack entries, " + d.snapshot.size() + " mapping flows, "
                 + nat.table().mappedPorts() + " mapped ports; +" + r[0].added() + " -" + r[0].removed()
-                + " flows reconciled in " + (System.nanoTime() - d.t0) / 1_000_000 + " ms";
+                + " flows reconciled; dumped in " + (d.t1 - d.t0) / 1_000_000 + " ms";
         log.info("[*] resync " + last);
         return true;
     }
@@ -113,6 +113,7 @@ final class Resync implements Runnable {
         private final String why;
         private final FlowSnapshot snapshot;
         private final long t0 = System.nanoTime();
+        private long t1; // when the dump ended: at start the reconcile waits for the data plane too
         private int total;
         private NetlinkException failure;
         private RuntimeException crash;
@@ -134,6 +135,8 @@ final class Resync implements Runnable {
                 failure = e;
             } catch (RuntimeException e) {
                 crash = e; // rethrown by finish, on the caller's thread
+            } finally {
+                t1 = System.nanoTime();
             }
         }
 

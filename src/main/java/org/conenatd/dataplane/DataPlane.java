@@ -39,6 +39,9 @@ public interface DataPlane {
      */
     default boolean mappingsAreFlows() { return true; }
 
+    /** How many mappings there are now, for the ready line: the core's mapped ports, or the plane's own allocations. */
+    default long mappingCount(org.conenatd.nat.FullConeNat nat) { return nat.table().mappedPorts(); }
+
     /** Called once the first resync has rebuilt the core from the live table, before "ready". */
     default void ready() { }
 

@@ -187,6 +187,9 @@ public final class KernelPlane implements DataPlane {
     public boolean mappingsAreFlows() { return false; }
 
     @Override
+    public long mappingCount(FullConeNat nat) { return mappings == null ? 0 : mappings.allocated(); }
+
+    @Override
     public void ready() {
         org.conenatd.nat.FlowIndex[] externals = null;
         if (cfg.pool().pooled()) { // which address each live flow is NAT'd to: the core counts ports only
