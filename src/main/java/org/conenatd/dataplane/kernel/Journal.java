@@ -130,10 +130,13 @@ final class Journal implements AutoCloseable {
         if (failed) return;
         try {
             closeChannel();
-            Files.createDirectories(path.getParent());
+            // root's only, as the control socket's directory: it names every LAN endpoint
+            Files.createDirectories(path.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             Path tmp = path.resolveSibling(path.getFileName() + ".new");
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
                 ch = out;
                 buf.clear();
                 buf.putLong(MAGIC).putInt(VERSION).putInt(0).putLong(header.handle()).putLong(header.fingerprint());

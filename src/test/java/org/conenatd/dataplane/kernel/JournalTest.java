@@ -43,6 +43,8 @@ class JournalTest {
         assertNull(replay(p, new Journal.Header(43, 7)), "another table's handle");
         assertNull(replay(p, new Journal.Header(42, 8)), "another configuration");
         assertNull(replay(dir.resolve("none"), H), "no journal");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), "it names LAN endpoints");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p.getParent())));
         j.close(true);
         assertFalse(Files.exists(p), "a clean stop deletes it");
     }
