@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  *       packets lost, and that new flows of known endpoints queue nothing; and the daemon's own
  *       allocation rate from a queue filled while it was stopped.</li>
  *   <li>startup60k (kernel mode): 60,000 mappings, RSS, then {@code kill -9} and restarts: time to
- *       ready with every mapping adopted from the maps, RSS after.</li>
+ *       ready with every mapping adopted (from the daemon's mapping journal, which the traffic-made
+ *       mappings are all in; each line says which), RSS after.</li>
  *   <li>tcp (kernel mode vs a static TCP DNAT rule): new inbound TCP connections/s; hairpin
  *       (kernel mode vs plain routing through a second LAN on eth2): UDP packets/s and Mbit/s;
  *       cold (seed mode): a burst 2 s after the daemon's spawn, with and without the AOT cache,
@@ -851,6 +852,11 @@ public final class FlowBench {
 
     static final Pattern READY = Pattern.compile("ready in (\\d+) ms"), ADOPTED = Pattern.compile("adopted (\\d+) mappings");
 
+    /**
+     * The mappings are made by traffic through the daemon, not written with nft -f, so its mapping
+     * journal holds them all: each kill -9 restart replays the journal (the line says which source
+     * the adoption used), not a dump of the maps.
+     */
     void startup60k(Lab l) throws Exception {
         int n = startupMappings;
         restartKernel(l, "--stats-interval", "20"); // default logging: one line per allocation
@@ -899,10 +905,12 @@ public final class FlowBench {
             Thread.sleep(2000);
             double rss = rssMiB(p2);
             Map<String, Long> s3 = stats(l);
+            long readyLine = find(PoolBench.READY_MAPPINGS, log);
+            String source = adoptedLog < 0 ? "?" : log.contains("(as its journal ") ? "journal" : "maps";
             restarts.add(new double[] {wall, selfReported, s2.getOrDefault("adopted", -1L), rss, s3.getOrDefault("ports_allocated", -1L)});
-            say(String.format(Locale.ROOT, "  kill -9 and restart #%d: ready after %.0f ms (spawn to ready file; the daemon says \"ready in %d ms\" from its JVM's start), "
-                            + "adopted %d (log: %d), ports_allocated %d, RSS %.1f MiB 2 s after ready",
-                    k + 1, wall, selfReported, s2.getOrDefault("adopted", -1L), adoptedLog, s3.getOrDefault("ports_allocated", -1L), rss));
+            say(String.format(Locale.ROOT, "  kill -9 and restart #%d: ready after %.0f ms (spawn to ready file; the daemon says \"ready in %d ms\" from its JVM's start, "
+                            + "%d mappings), adopted %d (log: %d, from the %s), ports_allocated %d, RSS %.1f MiB 2 s after ready",
+                    k + 1, wall, selfReported, readyLine, s2.getOrDefault("adopted", -1L), adoptedLog, source, s3.getOrDefault("ports_allocated", -1L), rss));
         }
         say(String.format(Locale.ROOT, "startup60k median of %d restarts: ready %.0f ms (self-reported %.0f ms), adopted %.0f, RSS %.1f MiB (before the kill: %.1f MiB)",
                 restarts.size(), median(restarts.stream().mapToDouble(d -> d[0]).toArray()), median(restarts.stream().mapToDouble(d -> d[1]).toArray()),

@@ -59,8 +59,11 @@ final class PoolBench {
     private final Consumer<String> say;
     private final List<String> commands = new ArrayList<>();
 
-    record Start(int mappings, int rep, double wallMs, long selfMs, long adopted, long dropped, double rssReady, double rss3,
-                 double userS, double sysS) {}
+    /** source: "maps" (the journal deleted: dumped from the maps), "journal" (its adoption line says so), "?" (--quiet: no line). */
+    record Start(int mappings, int rep, String source, double wallMs, long selfMs, long readyMappings, long adopted, long dropped, double rssReady,
+                 double rss3, double userS, double sysS) {}
+
+    static final java.util.regex.Pattern READY_MAPPINGS = java.util.regex.Pattern.compile("ready in \\d+ ms: .*?, (\\d+) mappings");
 
     record InRow(String mode, int rate, int rep, long sent, long received, double seconds, double lastArrival, long queued) {
         double delivered() { return received / (rate == FlowBench.UNPACED ? Math.max(seconds, lastArrival) : seconds); }
@@ -105,7 +108,7 @@ final class PoolBench {
                 running = true; // with the largest size adopted
             }
             if (steps.contains("alloc")) {
-                alloc(l, largest, running);
+                alloc(l, largest, running, labs);
                 running = true;
             }
             if (steps.contains("inbound")) {
@@ -116,7 +119,15 @@ final class PoolBench {
             if (l.daemonProcess() != null) l.stopDaemon();
             FlowBench.flush(l);
         } finally {
-            for (Lab x : labs) x.close();
+            for (Lab x : labs) {
+                if (x.daemonProcess() != null) x.killDaemon();
+                try {
+                    Files.deleteIfExists(journal(x)); // a killed daemon's; a clean stop deletes its own
+                } catch (Exception e) {
+                    System.out.println("pool: journal of " + x.rtr + ": " + e.getMessage());
+                }
+                x.close();
+            }
         }
     }
 
@@ -164,7 +175,26 @@ final class PoolBench {
 
     // ---- startup: kill -9 and restart with N mappings in the maps -----------------------------------
 
+    /** The daemon's write-ahead mapping journal for the router's namespace: /run/conenatd/kernel-<netns inode>.journal. */
+    static Path journal(Lab l) throws IOException {
+        Lab.Result r = Lab.run(List.of("stat", "-L", "-c", "%i", "/run/netns/" + l.rtr));
+        if (r.code() != 0) throw new IllegalStateException("stat /run/netns/" + l.rtr + ": " + r.out());
+        return Path.of("/run/conenatd", "kernel-" + r.out().trim() + ".journal");
+    }
+
+    /** Deletes the journal (the daemon dead): the next start dumps the maps, seeing elements nft -f wrote. */
+    private void deleteJournal(Lab l) throws IOException {
+        Path j = journal(l);
+        boolean had = Files.deleteIfExists(j);
+        commands.add("rm " + j + "  # " + (had ? "deleted" : "was absent") + ": the next start adopts from the maps");
+    }
+
     private Start start(Lab l, int n, int rep, String... extra) throws Exception {
+        return startAs(l, n, rep, null, extra);
+    }
+
+    /** expect: "maps" or "journal" (checked against the adoption line when there is one), or null. */
+    private Start startAs(Lab l, int n, int rep, String expect, String... extra) throws Exception {
         Files.deleteIfExists(l.dir.resolve("stats"));
         long t0 = System.nanoTime();
         l.startKernelDaemon(args(extra));
@@ -174,19 +204,25 @@ final class PoolBench {
         long[] cpu = FlowBench.cpuSplit(pid);
         String log = l.daemonLog();
         long self = FlowBench.find(FlowBench.READY, log), adopted = FlowBench.find(FlowBench.ADOPTED, log);
+        long readyMappings = FlowBench.find(READY_MAPPINGS, log);
         long dropped = FlowBench.find(java.util.regex.Pattern.compile("dropped (\\d+) inconsistent"), log);
+        String source = adopted < 0 ? (n == 0 ? "none" : "?") : log.contains("(as its journal ") ? "journal" : "maps";
         if (adopted < 0) adopted = FlowBench.stats(l).getOrDefault("adopted", -1L); // --quiet: no log line
         Thread.sleep(3000);
         double rss3 = FlowBench.rssMiB(pid);
-        Start s = new Start(n, rep, wall, self, Math.max(0, adopted), Math.max(0, dropped), rss, rss3, cpu[0] / 100.0, cpu[1] / 100.0);
-        System.out.printf(Locale.ROOT, "pool startup %d #%d: ready after %.0f ms (self %d ms), adopted %d, dropped %d, RSS %.1f / %.1f MiB, cpu usr %.1f s sys %.1f s%n",
-                n, rep, wall, self, s.adopted(), s.dropped(), rss, rss3, s.userS(), s.sysS());
+        Start s = new Start(n, rep, source, wall, self, readyMappings, Math.max(0, adopted), Math.max(0, dropped), rss, rss3, cpu[0] / 100.0, cpu[1] / 100.0);
+        System.out.printf(Locale.ROOT, "pool startup %d #%d (%s): ready after %.0f ms (self %d ms, ready line %d mappings), adopted %d, dropped %d, RSS %.1f / %.1f MiB, cpu usr %.1f s sys %.1f s%n",
+                n, rep, source, wall, self, readyMappings, s.adopted(), s.dropped(), rss, rss3, s.userS(), s.sysS());
         if (s.adopted() != n) System.out.println("pool startup: adopted " + s.adopted() + ", expected " + n + "\n" + log);
+        if (expect != null && n > 0 && !source.equals("?") && !source.equals(expect)) {
+            System.out.println("pool startup: adopted from " + source + ", expected " + expect + "\n" + log);
+        }
+        for (String line : log.split("\n")) if (line.contains("[!]")) System.out.println("pool startup: daemon warned: " + line);
         return s;
     }
 
     private void startup(Lab l) throws Exception {
-        List<Start> rows = new ArrayList<>();
+        List<Start> rows = new ArrayList<>(), first = new ArrayList<>();
         FlowBench.restartKernel(l, args()); // a fresh table
         l.killDaemon();
         int have = 0;
@@ -194,40 +230,54 @@ final class PoolBench {
         for (int n : sizes) all.add(n);
         List<double[]> fills = new ArrayList<>();
         for (int n : all) {
+            if (l.daemonProcess() != null) l.killDaemon();
             double fs = fill(l, have, n);
             if (n > have) fills.add(new double[] {have, n, fs});
             have = n;
+            // the elements nft -f wrote are not in the journal: without it the first start dumps the maps
+            deleteJournal(l);
+            first.add(startAs(l, n, -1, "maps"));
             for (int rep = 0; rep < repeat; rep++) {
-                rows.add(start(l, n, rep));
-                if (n != all.getLast() || rep != repeat - 1) l.killDaemon();
+                l.killDaemon();
+                rows.add(startAs(l, n, rep, "journal")); // replays the journal the previous start wrote
             }
         }
         say.accept("");
-        say.accept(String.format(Locale.ROOT, "pool startup: N UDP mappings in the maps (nft -f, %d elements per add element), kill -9 and restart, %d restarts per size; "
-                + "wall = spawn of bin/conenatd to its ready file; self = the daemon's \"ready in X ms\"; RSS = VmRSS of the java process at ready and 3 s after; "
-                + "cpu = the daemon's utime/stime at ready (the map dumps are kernel time)", CHUNK, repeat));
+        say.accept(String.format(Locale.ROOT, "pool startup: N UDP mappings in the maps (nft -f, %d elements per add element); the journal deleted after the fill, so the first start "
+                + "adopts from the maps (a dump: \"first adoption\"); then %d times kill -9 and restart, each replaying the journal the previous instance wrote; "
+                + "wall = spawn of bin/conenatd to its ready file; self = the daemon's \"ready in X ms\"; ready-line = the N of its \"..., N mappings\"; "
+                + "src = what its adoption line says (journal: \"(as its journal ... lists them)\"); RSS = VmRSS of the java process at ready and 3 s after; "
+                + "cpu = the daemon's utime/stime at ready (map dumps are kernel time)", CHUNK, repeat));
         for (double[] f : fills) say.accept(String.format(Locale.ROOT, "  fill of mappings %.0f-%.0f: %.1f s (%.0f elements/s)", f[0], f[1] - 1, f[2], 2 * (f[1] - f[0]) / f[2]));
-        say.accept(String.format(Locale.ROOT, "%9s %3s %9s %9s %9s %8s %10s %10s %8s %8s", "mappings", "rep", "wall ms", "self ms", "adopted", "dropped", "RSS MiB", "RSS+3s MiB", "usr s", "sys s"));
-        for (Start s : rows) {
-            say.accept(String.format(Locale.ROOT, "%9d %3d %9.0f %9d %9d %8d %10.1f %10.1f %8.2f %8.2f", s.mappings(), s.rep(), s.wallMs(), s.selfMs(), s.adopted(),
-                    s.dropped(), s.rssReady(), s.rss3(), s.userS(), s.sysS()));
+        say.accept(String.format(Locale.ROOT, "%9s %3s %-7s %9s %9s %10s %9s %8s %10s %10s %8s %8s", "mappings", "rep", "src", "wall ms", "self ms", "ready-line", "adopted", "dropped",
+                "RSS MiB", "RSS+3s MiB", "usr s", "sys s"));
+        StringBuilder csv = new StringBuilder("mappings,rep,source,wall_ms,self_ms,ready_line_mappings,adopted,dropped,rss_ready_mib,rss_3s_mib,user_s,sys_s\n");
+        List<Start> both = new ArrayList<>();
+        for (int n : all) {
+            for (Start s : first) if (s.mappings() == n) both.add(s);
+            for (Start s : rows) if (s.mappings() == n) both.add(s);
+        }
+        for (Start s : both) {
+            say.accept(String.format(Locale.ROOT, "%9d %3s %-7s %9.0f %9d %10d %9d %8d %10.1f %10.1f %8.2f %8.2f", s.mappings(), s.rep() < 0 ? "1st" : String.valueOf(s.rep()),
+                    s.source(), s.wallMs(), s.selfMs(), s.readyMappings(), s.adopted(), s.dropped(), s.rssReady(), s.rss3(), s.userS(), s.sysS()));
+            csv.append(String.format(Locale.ROOT, "%d,%d,%s,%.0f,%d,%d,%d,%d,%.1f,%.1f,%.2f,%.2f%n", s.mappings(), s.rep(), s.source(), s.wallMs(), s.selfMs(), s.readyMappings(),
+                    s.adopted(), s.dropped(), s.rssReady(), s.rss3(), s.userS(), s.sysS()));
         }
         double base = med(rows, 0, Start::rss3);
-        say.accept(String.format(Locale.ROOT, "%9s %9s %9s %9s %10s %10s %12s  goals: ready <= 5000 ms, RSS <= 300 MiB", "mappings", "wall ms", "self ms", "adopted", "RSS MiB", "RSS+3s MiB", "B/mapping"));
-        StringBuilder csv = new StringBuilder("mappings,rep,wall_ms,self_ms,adopted,dropped,rss_ready_mib,rss_3s_mib,user_s,sys_s\n");
-        for (Start s : rows) {
-            csv.append(String.format(Locale.ROOT, "%d,%d,%.0f,%d,%d,%d,%.1f,%.1f,%.2f,%.2f%n", s.mappings(), s.rep(), s.wallMs(), s.selfMs(), s.adopted(), s.dropped(),
-                    s.rssReady(), s.rss3(), s.userS(), s.sysS()));
-        }
+        say.accept(String.format(Locale.ROOT, "restart after kill -9 (journal), median of %d; first adoption (maps) once", repeat));
+        say.accept(String.format(Locale.ROOT, "%9s %9s %9s %9s %10s %10s %12s %13s  goals: ready <= 5000 ms, RSS <= 300 MiB", "mappings", "wall ms", "self ms", "adopted",
+                "RSS MiB", "RSS+3s MiB", "B/mapping", "1st (maps) ms"));
         List<double[]> med = new ArrayList<>();
         for (int n : all) {
             double wall = med(rows, n, Start::wallMs), self = med(rows, n, s -> s.selfMs()), rss = med(rows, n, Start::rssReady), rss3 = med(rows, n, Start::rss3);
             String bpm = n == 0 ? "-" : String.format(Locale.ROOT, "%.0f", (rss3 - base) * 1024 * 1024 / n);
-            say.accept(String.format(Locale.ROOT, "%9d %9.0f %9.0f %9.0f %10.1f %10.1f %12s%s", n, wall, self, med(rows, n, s -> s.adopted()), rss, rss3, bpm,
-                    n == 0 ? "" : (wall <= 5000 ? "" : "  ready > 5 s") + (Math.max(rss, rss3) <= 300 ? "" : "  RSS > 300 MiB")));
-            med.add(new double[] {n, wall, self, rss, rss3});
+            double firstMs = med(first, n, Start::wallMs);
+            boolean allJournal = n == 0 || rows.stream().filter(s -> s.mappings() == n).allMatch(s -> s.source().equals("journal"));
+            say.accept(String.format(Locale.ROOT, "%9d %9.0f %9.0f %9.0f %10.1f %10.1f %12s %13.0f%s", n, wall, self, med(rows, n, s -> s.adopted()), rss, rss3, bpm, firstMs,
+                    n == 0 ? "" : (wall <= 5000 ? "" : "  ready > 5 s") + (Math.max(rss, rss3) <= 300 ? "" : "  RSS > 300 MiB") + (allJournal ? "" : "  NOT ALL FROM THE JOURNAL")));
+            med.add(new double[] {n, wall, self, rss, rss3, firstMs});
         }
-        say.accept("  B/mapping = (median RSS+3s at N - median RSS+3s at 0) / N");
+        say.accept("  B/mapping = (median RSS+3s at N - median RSS+3s at 0) / N (journal restarts)");
         Files.writeString(out.resolve("pool-startup.csv"), csv);
         plot(med, out.resolve("pool-startup.png"));
         say.accept("  wrote pool-startup.csv, pool-startup.png");
@@ -245,7 +295,7 @@ final class PoolBench {
         Canvas c = Canvas.blank(w, h);
         java.awt.Graphics2D g = c.g();
         g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 16));
-        g.drawString("conenatd --pool (16 addresses): restart after kill -9, N mappings adopted (median of the restarts)", 40, 30);
+        g.drawString("conenatd --pool (16 addresses): restart after kill -9 from the mapping journal, N mappings (median of the restarts)", 40, 30);
         String[] titles = {"time to ready (s): wall (spawn to ready file) and self-reported", "RSS (MiB): at ready and 3 s after"};
         double minX = Math.log10(pts.getFirst()[0]), maxX = Math.log10(pts.getLast()[0]);
         if (maxX - minX < 1) { minX -= 0.5; maxX += 0.5; }
@@ -301,46 +351,75 @@ final class PoolBench {
 
     // ---- alloc with the largest size adopted, and with none ---------------------------------------
 
-    private void alloc(Lab l, int n, boolean running) throws Exception {
+    private void alloc(Lab l, int n, boolean running, List<Lab> labs) throws Exception {
         List<FlowBench.AllocRow> rows = new ArrayList<>();
+        List<String> restarts = new ArrayList<>();
         int endpoints = 20_000;
+        if (!running || l.daemonProcess() == null) { // a table with exactly the n mappings, and a journal of them
+            FlowBench.restartKernel(l, args());
+            l.killDaemon();
+            fill(l, 0, n);
+            deleteJournal(l);
+            startAs(l, n, -1, "maps");
+        }
+        Path journal = journal(l);
         try (RawUdp lan = new RawUdp(l.lan);
              UdpSink a = new UdpSink(l.wan, FlowBench.ALLOC_DST_A, FlowBench.ALLOC_PORT);
              UdpSink b = new UdpSink(l.wan, FlowBench.ALLOC_DST_B, FlowBench.ALLOC_PORT)) {
-            // with n present: logging once on the daemon the startup step left (default logging), then
-            // --quiet, each repetition on a restart with exactly the n mappings
+            // with n present: each round on a restart after kill -9 that replays the journal of exactly
+            // the n mappings; after a round the daemon is killed, the mappings the round added (the
+            // journal's records past the mark) deleted from both maps with nft, the journal cut at the mark
+            long mark = Files.size(journal);
             boolean dirty = false;
-            if (!running) { // a table with exactly the n mappings
-                FlowBench.restartKernel(l, args());
-                l.killDaemon();
-                fill(l, 0, n);
-            }
-            for (int rep = -1; rep < repeat; rep++) {
-                if (rep < 0 && !running) continue;
-                if (rep >= 0) {
-                    if (l.daemonProcess() != null) l.killDaemon();
-                    if (dirty) deleteAllocOut(l, endpoints);
-                    FlowBench.flush(l);
-                    Start s = start(l, n, -1, "--quiet");
-                    if (s.adopted() != n) throw new IllegalStateException("alloc: adopted " + s.adopted() + " of " + n);
-                }
-                FlowBench.flush(l);
-                rows.add(FlowBench.allocRound(l, lan, a, b, endpoints, rep < 0 ? "logging " + n : "quiet " + n, Math.max(0, rep)));
-                dirty = true;
-            }
-            // none present: a clean start (SIGTERM removes the table), as the alloc part
             for (int rep = 0; rep < repeat; rep++) {
-                FlowBench.restartKernel(l, args("--quiet"));
-                rows.add(FlowBench.allocRound(l, lan, a, b, endpoints, "quiet none", rep));
-                FlowBench.restartKernel(l, args());
-                rows.add(FlowBench.allocRound(l, lan, a, b, endpoints, "logging none", rep));
+                for (String v : List.of("quiet", "logging")) {
+                    l.killDaemon();
+                    if (dirty) undoRound(l, journal, mark);
+                    FlowBench.flush(l);
+                    Start s = v.equals("quiet") ? startAs(l, n, -1, "journal", "--quiet") : startAs(l, n, -1, "journal");
+                    restarts.add(String.format(Locale.ROOT, "  restart before %s %d #%d: ready after %.0f ms (self %d ms), source %s, adopted %d, ready line %d mappings, RSS %.1f MiB",
+                            v, n, rep, s.wallMs(), s.selfMs(), s.source(), s.adopted(), s.readyMappings(), s.rss3()));
+                    if (s.adopted() != n) throw new IllegalStateException("alloc: adopted " + s.adopted() + " of " + n);
+                    mark = Files.size(journal);
+                    if (mark != Journal_HEADER + (long) Journal_RECORD * n) System.out.println("pool alloc: journal of " + mark + " bytes after the start, not 32 + 16 x " + n);
+                    FlowBench.flush(l);
+                    rows.add(FlowBench.allocRound(l, lan, a, b, endpoints, v + " " + n, rep));
+                    dirty = true;
+                }
             }
-            l.stopDaemon(); // the table goes: the next step starts from what it needs
+            // leave exactly the n mappings for the inbound step, on a journal restart (default logging)
+            l.killDaemon();
+            if (dirty) undoRound(l, journal, mark);
+            FlowBench.flush(l);
+            Start s = startAs(l, n, -1, "journal");
+            restarts.add(String.format(Locale.ROOT, "  restart after the rounds: ready after %.0f ms (self %d ms), source %s, adopted %d, ready line %d mappings",
+                    s.wallMs(), s.selfMs(), s.source(), s.adopted(), s.readyMappings()));
+        }
+        // none present: a clean start (SIGTERM removes the table), in a lab of its own (the n mappings stay)
+        Lab nl = FlowBench.add(labs, new Lab("plain"));
+        for (int i = 0; i < ADDRS; i++) sh(nl, "ip", "addr", "add", "203.0.113." + (FIRST_ADDR + i) + "/32", "dev", "eth0");
+        FlowBench.addLanAddresses(nl);
+        if (javaOpts != null) nl.daemonEnv("CONENATD_JAVA_OPTS", javaOpts);
+        try (RawUdp lan = new RawUdp(nl.lan);
+             UdpSink a = new UdpSink(nl.wan, FlowBench.ALLOC_DST_A, FlowBench.ALLOC_PORT);
+             UdpSink b = new UdpSink(nl.wan, FlowBench.ALLOC_DST_B, FlowBench.ALLOC_PORT)) {
+            for (int rep = 0; rep < repeat; rep++) {
+                FlowBench.restartKernel(nl, args("--quiet"));
+                rows.add(FlowBench.allocRound(nl, lan, a, b, endpoints, "quiet none", rep));
+                FlowBench.restartKernel(nl, args());
+                rows.add(FlowBench.allocRound(nl, lan, a, b, endpoints, "logging none", rep));
+            }
+            nl.stopDaemon();
+            FlowBench.flush(nl);
         }
         say.accept("");
+        say.accept("pool alloc: the restarts with " + n + " mappings (kill -9, the previous round's mappings deleted, the journal cut back):");
+        for (String r : restarts) say.accept(r);
+        say.accept("");
         say.accept(String.format(Locale.ROOT, "pool alloc (FlowBench's alloc round; quiet = --quiet, logging = one line per allocation): %d new LAN endpoints (10.0.0.110-119, 2,000 each) unpaced from a raw "
-                + "sender to one WAN sink, with %d mappings adopted (each address has 2,012 free ports; logging: once, on the daemon the startup step left; quiet: each on a restart --quiet after kill -9, the round's out elements deleted "
-                + "with nft and the restart drops their in halves) and with none (a clean start); then a new flow of each, now known, to another WAN address", endpoints, n));
+                + "sender to one WAN sink, with %d mappings adopted (each address has 2,012 free ports; every round on its own kill -9 restart replaying the journal of exactly the %d mappings; "
+                + "the round's mappings then deleted from out_udp and in_udp with nft -f, as the journal's records past the restart's end list them, and the journal cut back) "
+                + "and with none (a clean start, in a second lab); then a new flow of each, now known, to another WAN address", endpoints, n, n));
         say.accept(String.format(Locale.ROOT, "%-16s %3s %10s %12s %11s %6s %9s %9s %7s %6s %5s %13s %6s", "present", "rep", "sent/s", "allocs/s",
                 "allocations", "lost", "queued", "q dropped", "exhaust", "nftf", "cpu%", "known deliv", "kn q"));
         StringBuilder csv = new StringBuilder("present,rep,endpoints,send_seconds,alloc_seconds,allocations_per_s,allocations,received,lost,queued,queue_dropped,"
@@ -364,17 +443,58 @@ final class PoolBench {
         Files.writeString(out.resolve("pool-alloc.csv"), csv);
     }
 
-    /** The out elements FlowBench's alloc round made (their keys are its endpoints); nft -f. */
-    private void deleteAllocOut(Lab l, int endpoints) throws Exception {
-        Path f = l.dir.resolve("alloc-delete.nft");
-        StringBuilder sb = new StringBuilder("delete element ip conenatd out_udp { ");
-        for (int i = 0; i < endpoints; i++) {
-            if (i > 0) sb.append(", ");
-            sb.append(Inet4.format(FlowBench.epAddr(i))).append(" . ").append(FlowBench.epPort(i));
+    static final int Journal_HEADER = 32, Journal_RECORD = 16;
+
+    /**
+     * Undoes an alloc round on a killed daemon's table: the journal's records past {@code mark} (kind,
+     * protocol, check, external = pool index << 16 | port, endpoint = address << 16 | port; little
+     * endian) name the mappings the round added; their out and in elements are deleted with nft -f
+     * and the journal is cut back to {@code mark}, so the next start replays exactly the mappings before.
+     */
+    private void undoRound(Lab l, Path journal, long mark) throws Exception {
+        java.util.LinkedHashMap<Long, Integer> added = new java.util.LinkedHashMap<>(); // endpoint -> external
+        int removes = 0, other = 0;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(journal, java.nio.file.StandardOpenOption.READ)) {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) (ch.size() - mark)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.position(mark);
+            while (bb.hasRemaining() && ch.read(bb) > 0) { }
+            bb.flip();
+            while (bb.remaining() >= Journal_RECORD) {
+                byte kind = bb.get(), proto = bb.get();
+                bb.getShort();
+                int x = bb.getInt();
+                long ep = bb.getLong();
+                if (kind == 1) added.put(ep, x);
+                else if (kind == 2) {
+                    removes++;
+                    added.remove(ep);
+                } else other++;
+            }
         }
-        Files.writeString(f, sb.append(" }\n"));
-        Lab.Result r = Lab.run(List.of("ip", "netns", "exec", l.rtr, "nft", "-f", f.toString()), 300);
-        if (r.code() != 0) throw new IllegalStateException("nft -f " + f + ": " + r.out());
+        if (removes + other > 0) System.out.println("pool alloc: the journal's tail also held " + removes + " release(s) and " + other + " other record(s)");
+        if (!added.isEmpty()) {
+            Path f = l.dir.resolve("alloc-undo.nft");
+            StringBuilder out = new StringBuilder("delete element ip conenatd out_udp { "), in = new StringBuilder("delete element ip conenatd in_udp { ");
+            boolean firstEl = true;
+            for (var e : added.entrySet()) {
+                long ep = e.getKey();
+                int x = e.getValue();
+                if (!firstEl) {
+                    out.append(", ");
+                    in.append(", ");
+                }
+                firstEl = false;
+                out.append(Inet4.format((int) (ep >>> 16))).append(" . ").append(ep & 0xffff);
+                in.append("203.0.113.").append(FIRST_ADDR + (x >>> 16)).append(" . ").append(x & 0xffff);
+            }
+            Files.writeString(f, out.append(" }\n").append(in).append(" }\n"));
+            Lab.Result r = Lab.run(List.of("ip", "netns", "exec", l.rtr, "nft", "-f", f.toString()), 300);
+            if (r.code() != 0) throw new IllegalStateException("nft -f " + f + ": " + r.out());
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(journal, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(mark);
+        }
+        System.out.println("pool alloc: undid " + added.size() + " mappings of the round; journal cut to " + mark + " bytes");
     }
 
     // ---- inbound with the largest size adopted vs a static DNAT rule ---------------------------------
@@ -385,7 +505,8 @@ final class PoolBench {
             FlowBench.restartKernel(l, args());
             l.killDaemon();
             fill(l, 0, n);
-            start(l, n, -1);
+            deleteJournal(l);
+            startAs(l, n, -1, "maps");
         }
         sh(st, "iptables", "-t", "nat", "-I", "PREROUTING", "1", "-i", "eth0", "-p", "udp", "--dport",
                 String.valueOf(STATIC_PORT), "-j", "DNAT", "--to-destination", Lab.LAN1 + ":" + FlowBench.LAN_PORT);
