@@ -295,7 +295,7 @@ final class PoolBench {
         Canvas c = Canvas.blank(w, h);
         java.awt.Graphics2D g = c.g();
         g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 16));
-        g.drawString("conenatd --pool (16 addresses): restart after kill -9 from the mapping journal, N mappings (median of the restarts)", 40, 30);
+        g.drawString("conenatd --pool (16 addresses): kill -9 restart from the journal, N mappings (medians)", 40, 30);
         String[] titles = {"time to ready (s): wall (spawn to ready file) and self-reported", "RSS (MiB): at ready and 3 s after"};
         double minX = Math.log10(pts.getFirst()[0]), maxX = Math.log10(pts.getLast()[0]);
         if (maxX - minX < 1) { minX -= 0.5; maxX += 0.5; }
@@ -315,7 +315,7 @@ final class PoolBench {
                 g.setColor(java.awt.Color.LIGHT_GRAY);
                 g.drawLine(l, y, r, y);
                 g.setColor(java.awt.Color.BLACK);
-                g.drawString(String.format(Locale.ROOT, "%.0f", maxY * i / 5), l - 40, y + 4);
+                g.drawString(String.format(Locale.ROOT, maxY < 20 ? "%.1f" : "%.0f", maxY * i / 5), l - 40, y + 4);
             }
             double fMinX = minX, fMaxX = maxX, fMaxY = maxY;
             java.util.function.DoubleUnaryOperator xs = v -> l + (Math.log10(v) - fMinX) / (fMaxX - fMinX) * (r - l);
@@ -543,7 +543,7 @@ final class PoolBench {
             }
             say.accept("");
             say.accept(String.format(Locale.ROOT, "pool inbound: new inbound flows (every packet a new source port, 20 WAN sources) to one mapped endpoint, the LAN receiver "
-                    + "10.0.0.101:40000 mapped to %s:%d, with %d ports allocated (the mappings adopted + the alloc step's last round), vs a static DNAT rule "
+                    + "10.0.0.101:40000 mapped to %s:%d, with %d ports allocated (the mappings adopted; the alloc step's rounds undone), vs a static DNAT rule "
                     + "(203.0.113.1:%d in a plain lab of its own) in the same run; delivered/s = received over the send window (unpaced: to the last arrival); median of %d",
                     Inet4.format(mapped[0]), mapped[1], present, STATIC_PORT, repeat));
             say.accept(String.format(Locale.ROOT, "%-12s %9s %3s %9s %9s %7s %11s %8s", "mode", "offered/s", "rep", "sent", "received", "loss%", "delivered/s", "queued"));
