@@ -108,11 +108,13 @@ public final class OwnedTable {
         this.state = state;
         lock.lock();
         try {
-            NetlinkException last = null;
+            NetlinkException[] refused = {null};
+            int from = firstAccepted(refused);
+            NetlinkException last = refused[0];
             for (TableProtection p : choices) {
                 // watching starts before the table exists: a reload right after install is seen
                 if (p == TableProtection.WATCHED) openMonitor();
-                for (int d = 0; d < alternatives.size(); d++) {
+                for (int d = from; d < alternatives.size(); d++) {
                     def = alternatives.get(d);
                     boolean inPlace = mayTakeOver && takesOver(found, p);
                     try {
@@ -148,6 +150,40 @@ public final class OwnedTable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The scratch table of {@link #firstAccepted}: owned, so it goes with the socket if conenatd dies meanwhile. */
+    static final String PROBE = "conenatd_probe";
+
+    /**
+     * The first of the alternatives whose rules this kernel accepts, found in a scratch table with
+     * empty sets and unhooked chains; the refusal is left in {@code refused[0]}. Committing a form
+     * the kernel refuses into the real table would cost as much as one it takes: the kernel binds
+     * every rule to the real maps first, and with a million elements that is seconds. Where no
+     * probe can be made (no owned tables), the real install tries the forms in turn, as before.
+     */
+    private int firstAccepted(NetlinkException[] refused) {
+        for (int d = 0; d + 1 < alternatives.size(); d++) {
+            NftBatch b = maps.batch();
+            b.probe(alternatives.get(d), PROBE, NFT_TABLE_F_OWNER);
+            try {
+                maps.commit(b);
+            } catch (NetlinkException e) {
+                boolean unknown = e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT;
+                if (!unknown || !e.op().startsWith("add rule")) return d; // no probe possible: the install finds out
+                refused[0] = e;
+                continue;
+            }
+            NftBatch del = maps.batch();
+            del.deleteTable(PROBE);
+            try {
+                maps.commit(del);
+            } catch (NetlinkException e) {
+                log.warn("[!] cannot delete table ip " + PROBE + ": " + e.getMessage() + "; it goes when conenatd stops");
+            }
+            return d;
+        }
+        return alternatives.size() - 1;
     }
 
     private void commitCreate(boolean deleteFirst, TableProtection p) throws NetlinkException {

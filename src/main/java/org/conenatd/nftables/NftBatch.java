@@ -191,6 +191,24 @@ public final class NftBatch {
         }
     }
 
+    /**
+     * {@code t}'s sets, counters and rules in a table {@code scratch} (with {@code flags}) whose
+     * chains are regular ones, hooked nowhere: the kernel parses every expression as it would in
+     * {@code t}, with no packet ever passing, and with empty sets a rule costs it nothing to bind.
+     */
+    public void probe(Table t, String scratch, int flags) {
+        newTable(scratch, flags);
+        for (NftSet s : t.sets()) newSet(scratch, s);
+        for (String c : t.counters()) newCounter(scratch, c);
+        for (Chain c : t.chains()) {
+            int m = begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "create chain ip " + scratch + " " + c.name());
+            e.bytes(NFTA_CHAIN_TABLE, Expr.cstring(scratch));
+            e.bytes(NFTA_CHAIN_NAME, Expr.cstring(c.name()));
+            e.end(m);
+        }
+        for (Rule r : t.rules()) newRule(scratch, r);
+    }
+
     /** Closes the transaction; with {@code ack} the kernel confirms a commit. */
     public void end(boolean ack) {
         endSeq = seqs.getAsInt();

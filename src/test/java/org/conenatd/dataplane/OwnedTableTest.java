@@ -32,7 +32,9 @@ class OwnedTableTest {
     private final FakeTransport t = new FakeTransport();
     private int knownFlags = NfTables.NFT_TABLE_F_OWNER | NfTables.NFT_TABLE_F_PERSIST;
     private boolean hasQueueExpression = true;
-    private final List<String> committed = new ArrayList<>();
+    private final List<String> committed = new ArrayList<>(); // batches the kernel took, of the real table
+    private final List<String> probes = new ArrayList<>();    // batches of the scratch table, "ok" or "refused"
+    private int realQueueRulesSent;
     private int replays;
 
     OwnedTableTest() {
@@ -46,7 +48,7 @@ class OwnedTableTest {
         MessageReader r = new MessageReader().wrap(s, 0, d.length);
         List<byte[]> out = new ArrayList<>();
         List<String> kinds = new ArrayList<>();
-        boolean failed = false;
+        boolean failed = false, probe = false;
         int end = 0;
         while (r.next()) {
             int type = r.type();
@@ -55,6 +57,8 @@ class OwnedTableTest {
             int msg = type & 0xff;
             kinds.add(String.valueOf(msg));
             String body = new String(d, (int) r.payloadOffset(), r.payloadLength(), StandardCharsets.ISO_8859_1);
+            probe |= body.contains(OwnedTable.PROBE + "\0");
+            if (!probe && msg == NfTables.NFT_MSG_NEWRULE && body.contains("queue\0")) realQueueRulesSent++;
             if (msg == NfTables.NFT_MSG_NEWTABLE && (flagsOf(d, r) & ~knownFlags) != 0) {
                 out.add(FakeTransport.errorAnswer(r.seq(), Errno.EOPNOTSUPP, 0));
                 failed = true;
@@ -64,9 +68,10 @@ class OwnedTableTest {
                 failed = true;
             }
         }
+        if (probe && end != 0) probes.add(failed ? "refused" : "ok");
         if (!failed && end != 0) {
             out.add(FakeTransport.errorAnswer(end, 0, 0));
-            committed.add(String.join(",", kinds));
+            if (!probe) committed.add(String.join(",", kinds));
         }
         return out;
     }
@@ -108,6 +113,17 @@ class OwnedTableTest {
         assertEquals(TableProtection.PERSIST, o.protection());
         assertEquals(1, committed.size());
         assertTrue(new String(t.sent.getLast(), StandardCharsets.ISO_8859_1).contains("NFQUEUE\0"), "the xtables target was sent");
+        assertEquals(List.of("refused"), probes, "the missing expression was found in the scratch table");
+        assertEquals(0, realQueueRulesSent, "the real table, whose maps may hold a million elements, never got the refused form");
+    }
+
+    @Test
+    void aKernelWithNftsQueueHasItTriedOnceInTheScratchTableWhichIsDeletedAgain() throws Exception {
+        OwnedTable o = owned();
+        o.install(List.of(TableProtection.PERSIST), null, m -> ++replays);
+        assertEquals(List.of("ok", "ok"), probes, "created, then deleted");
+        assertEquals(1, realQueueRulesSent);
+        assertTrue(new String(t.sent.getLast(), StandardCharsets.ISO_8859_1).contains("queue\0"));
     }
 
     @Test

@@ -32,7 +32,7 @@ class JournalTest {
     }
 
     @Test
-    void recordsWrittenAfterARewriteAreReplayedInOrderForTheSameTableOnly() {
+    void recordsWrittenAfterARewriteAreReplayedInOrderForTheSameTableOnly() throws Exception {
         Path p = dir.resolve("sub/j");
         Journal j = new Journal(p, QUIET);
         j.rewrite(H, sink -> sink.record(true, Protocol.UDP, External.of(1, 5000), Endpoint.of(0x0A000065, 5000)));
