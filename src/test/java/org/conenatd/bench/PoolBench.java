@@ -16,7 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * The {@code pool} part of bench/run (kernel mode with {@code --pool} of 16 addresses,
- * 203.0.113.40-55 on the router's eth0):
+ * 203.0.113.40-55 on the router's eth0). Over 300 lines: its four steps share one lab, its fill
+ * and its restarts, and each step reports and plots its own figures, as FlowBench's parts do.
  * <ul>
  *   <li>startup: N mappings (UDP) written straight into the maps of the table a killed daemon
  *       left (nft -f, 50,000 elements per {@code add element}), then kill -9 and restart, 3 times

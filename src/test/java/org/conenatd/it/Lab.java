@@ -503,5 +503,14 @@ public final class Lab implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("lab down " + prefix + " failed: " + e);
         }
+        // its logs and scratch files go too (a failing test has put what it needs in its message);
+        // -Dconenatd.keepLabDirs=true keeps them for a look
+        if (!Boolean.getBoolean("conenatd.keepLabDirs")) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("cannot delete " + dir + ": " + e);
+            }
+        }
     }
 }
