@@ -80,6 +80,12 @@ public interface PortMapper {
     /** The mapping of public port {@code externalPort}, if a protocol made it; null otherwise. */
     Lease leaseOf(Protocol protocol, int externalPort);
 
+    /**
+     * The lease of {@code externalPort} as LAN host {@code client} sees it: with a pool, a port is a
+     * lease on each address, and a client's own address is the one it means.
+     */
+    default Lease leaseOf(Protocol protocol, int externalPort, int client) { return leaseOf(protocol, externalPort); }
+
     /** Every mapping the protocols made (NATPMP, PCP, UPNP), in public-port order. */
     List<Lease> leases();
 }

@@ -154,12 +154,21 @@ final class Leases implements PortMapper {
 
     /** The lease of {@code port} on any address of the pool (the first found). */
     @Override
-    public Lease leaseOf(Protocol p, int port) {
+    public Lease leaseOf(Protocol p, int port) { return leaseOf(p, port, -1); }
+
+    /** With a pool: on {@code client}'s own address first (-1: none), then on any. */
+    @Override
+    public Lease leaseOf(Protocol p, int port, int client) {
         if (!m.enabled(p) || port < 1 || port > 65535) return null;
         m.lock.lock();
         try {
+            long now = System.nanoTime();
+            if (client != -1) {
+                Lease own = lease(p, External.of(indexFor(client), port), now);
+                if (own != null || m.pool.pooled()) return own; // with a pool another host's lease of the port is not the client's
+            }
             for (int i = 0; i < m.pool.size(); i++) {
-                Lease l = lease(p, External.of(i, port), System.nanoTime());
+                Lease l = lease(p, External.of(i, port), now);
                 if (l != null) return l;
             }
             return null;

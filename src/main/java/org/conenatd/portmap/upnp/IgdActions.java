@@ -74,7 +74,7 @@ final class IgdActions {
                 case ADD_ANY_PORT_MAPPING -> add(r, client, false);
                 case DELETE_PORT_MAPPING -> delete(r, client);
                 case GET_GENERIC_PORT_MAPPING_ENTRY -> generic(r);
-                case GET_SPECIFIC_PORT_MAPPING_ENTRY -> specific(r);
+                case GET_SPECIFIC_PORT_MAPPING_ENTRY -> specific(r, client);
                 case GET_LIST_OF_PORT_MAPPINGS -> PortListing.answer(r, client, mapper.leases());
             };
         } catch (Args.Bad e) {
@@ -133,7 +133,7 @@ final class IgdActions {
             Protocol proto = Args.protocol(r);
             int ext = Args.port(r, "NewExternalPort");
             if (ext == 0) throw new Args.Bad(UpnpError.INVALID_ARGS, "NewExternalPort 0");
-            Lease l = r.arg("NewRemoteHost").isEmpty() ? mapper.leaseOf(proto, ext) : null;
+            Lease l = r.arg("NewRemoteHost").isEmpty() ? mapper.leaseOf(proto, ext, client) : null;
             if (l == null) throw new Args.Bad(UpnpError.NO_SUCH_ENTRY, proto.label + " " + ext + " has no lease");
             if (l.origin() != PortMapper.Origin.UPNP) {
                 throw new Args.Bad(UpnpError.NOT_AUTHORIZED, proto.label + " " + ext + " is a " + l.origin().label + " lease");
@@ -168,11 +168,11 @@ final class IgdActions {
                 new Out("NewLeaseDuration", Integer.toString(Math.max(0, l.secondsLeft()))));
     }
 
-    private Outcome specific(SoapRequest r) throws Args.Bad {
+    private Outcome specific(SoapRequest r, int client) throws Args.Bad {
         Protocol proto = Args.protocol(r);
         int ext = Args.port(r, "NewExternalPort");
         if (ext == 0) throw new Args.Bad(UpnpError.INVALID_ARGS, "NewExternalPort 0");
-        Lease l = r.arg("NewRemoteHost").isEmpty() ? mapper.leaseOf(proto, ext) : null;
+        Lease l = r.arg("NewRemoteHost").isEmpty() ? mapper.leaseOf(proto, ext, client) : null;
         if (l == null) return new Outcome.Fault(UpnpError.NO_SUCH_ENTRY, proto.label + " " + ext);
         return ok(new Out("NewInternalPort", Integer.toString(l.internalPort())),
                 new Out("NewInternalClient", Inet4.format(l.internalIp())), new Out("NewEnabled", "1"),

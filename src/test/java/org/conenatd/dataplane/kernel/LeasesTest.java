@@ -99,5 +99,8 @@ class LeasesTest {
         assertEquals(20074, org.conenatd.nat.External.port(st));
         assertEquals(addrA, pm.pool.address(org.conenatd.nat.External.index(st)), "paired: A's TCP static on A's address");
         assertEquals(addrA, pl.externalAddress(A));
+        // UPnP names a lease by its port: each host means the one on its own address
+        assertEquals(A, pl.leaseOf(Protocol.UDP, 20500, A).internalIp());
+        assertEquals(B, pl.leaseOf(Protocol.UDP, 20500, B).internalIp());
     }
 }
