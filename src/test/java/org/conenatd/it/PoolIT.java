@@ -287,4 +287,27 @@ class PoolIT {
             assertTrue(lab.cli("list", "--host", LAN1).out().contains("address " + told), "the mapping paired LAN1 with the address it was told");
         }
     }
+
+    @Test
+    void aWatchedPooledTableDeletedByAnotherProcessComesBackWithEveryAddressAndPort() throws Exception {
+        try (Lab lab = poolLab()) {
+            lab.startKernelDaemon("--pool", POOL, "--table-protection", "watch");
+            DatagramSocket w = lab.udp(lab.wan, "203.0.113.10", 7000);
+            DatagramSocket a = lab.udp(lab.lan, LAN1, 5600), b = lab.udp(lab.lan, LAN2, 5600);
+            Received pa = seenFrom(a, w, "203.0.113.10", 7000), pb = seenFrom(b, w, "203.0.113.10", 7000);
+            Result del = lab.exec(lab.rtr, "nft", "delete", "table", "ip", "conenatd");
+            assertEquals(0, del.code(), del.out());
+            long deadline = System.currentTimeMillis() + 5000;
+            while (!lab.daemonLog().contains("restored with 4 elements") && System.currentTimeMillis() < deadline) Thread.sleep(50);
+            assertTrue(lab.daemonLog().contains("restored with 4 elements"), lab.daemonLog());
+            // the rebuilt maps carry each mapping's own address again: both hosts' 5600, on two addresses
+            lab.freshPeerGetsThrough(a, "203.0.113.26", 9300, pa.addr(), pa.port());
+            lab.freshPeerGetsThrough(b, "203.0.113.27", 9301, pb.addr(), pb.port());
+            // and the journal follows the new table: a kill -9 now still restarts from it
+            lab.killDaemon();
+            lab.startKernelDaemon("--pool", POOL, "--table-protection", "watch");
+            assertTrue(lab.daemonLog().contains("adopted 2 mappings from the maps a previous instance left (as its journal"), lab.daemonLog());
+            lab.freshPeerGetsThrough(b, "203.0.113.28", 9302, pb.addr(), pb.port());
+        }
+    }
 }
