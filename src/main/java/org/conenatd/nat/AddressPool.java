@@ -26,7 +26,12 @@ public final class AddressPool {
 
     public AddressPool(int[] addresses) {
         if (addresses.length == 0 || addresses.length > 65536) throw new IllegalArgumentException("a pool holds 1 to 65536 addresses");
-        this.addresses = addresses.clone();
+        // in ascending (unsigned) order, so that indexOf is a binary search: adoption asks it per element
+        long[] sorted = new long[addresses.length];
+        for (int i = 0; i < sorted.length; i++) sorted[i] = Integer.toUnsignedLong(addresses[i]);
+        Arrays.sort(sorted);
+        this.addresses = new int[sorted.length];
+        for (int i = 0; i < sorted.length; i++) this.addresses[i] = (int) sorted[i];
         this.used = new long[addresses.length];
         this.hosts = new int[addresses.length];
     }
@@ -36,14 +41,17 @@ public final class AddressPool {
     /** The address at {@code index} (0 for the interface's own, without a pool). */
     public int address(int index) { return addresses[index]; }
 
-    public int[] addresses() { return addresses.clone(); }
-
     /** Whether this is a real pool (addresses named by the operator). */
     public boolean pooled() { return addresses.length > 1 || addresses[0] != 0; }
 
     /** The index of {@code address}, or -1. */
     public int indexOf(int address) {
-        for (int i = 0; i < addresses.length; i++) if (addresses[i] == address) return i;
+        int lo = 0, hi = addresses.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1, c = Integer.compareUnsigned(addresses[mid], address);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1; else hi = mid - 1;
+        }
         return -1;
     }
 
@@ -51,6 +59,12 @@ public final class AddressPool {
     public int pairedIndex(int host) {
         long v = paired.get(key(host));
         return v < 0 ? -1 : (int) (v & 0xffff);
+    }
+
+    /** The index of the address host {@code host}'s mappings use: its pair, or the least used for a new host. */
+    public int indexFor(int host) {
+        int i = pairedIndex(host);
+        return i >= 0 ? i : leastUsed();
     }
 
     /**

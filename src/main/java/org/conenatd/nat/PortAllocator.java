@@ -172,7 +172,7 @@ public final class PortAllocator {
         return x;
     }
 
-    boolean inRange(int port) { return port >= first && port <= last; }
+    private boolean inRange(int port) { return port >= first && port <= last; }
 
     private boolean free(int external, PortUse use) {
         return slotOf(external) < 0 && !use.inUse(External.port(external));

@@ -155,4 +155,16 @@ class PooledAllocationTest {
         assertEquals(0, udp.allocated());
         assertEquals(0, pool.used(External.index(x)) + pool.used(External.index(y)));
     }
+
+    @Test
+    void thePoolKeepsItsAddressesInAscendingOrderAndFindsEachOne() {
+        int hi = parseAddr("203.0.113.9"), lo = parseAddr("198.51.100.7"), mid = parseAddr("200.0.0.1");
+        AddressPool pool = new AddressPool(new int[] {hi, lo, mid});
+        assertEquals(lo, pool.address(0));
+        assertEquals(hi, pool.address(2), "compared unsigned: 203.x is above 198.x although both are negative ints");
+        assertEquals(1, pool.indexOf(mid));
+        assertEquals(2, pool.indexOf(hi));
+        assertEquals(-1, pool.indexOf(parseAddr("203.0.113.10")));
+        assertEquals(0, pool.indexFor(A), "a new host: the least used, the first of equals");
+    }
 }

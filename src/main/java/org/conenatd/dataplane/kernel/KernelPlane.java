@@ -100,12 +100,14 @@ public final class KernelPlane implements DataPlane {
         mappings.journal = new Journal(Journal.defaultPath(), context.log());
         boolean whole = found == null || adoptLeftMaps(found);
         // a table whose maps could not all be read is replaced, never taken over with elements nobody knows
-        table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole);
-        mappings.lock.lock();
-        try {
-            mappings.rewriteJournal(); // from now on it follows every change
-        } finally {
-            mappings.lock.unlock();
+        if (table.install(cfg.tableProtection(), found, m -> mappings.replay(), whole)) {
+            // taken over as it was: the journal is started afresh here (a new table's replay started it)
+            mappings.lock.lock();
+            try {
+                mappings.rewriteJournal(); // from now on it follows every change
+            } finally {
+                mappings.lock.unlock();
+            }
         }
         forwards = new ForwardWatch(mappings, cfg.wanIf(), maps.portId(), count.forwardConflicts, context.log());
         try {

@@ -59,17 +59,12 @@ final class Leases implements PortMapper {
         if (!m.pool.pooled()) return externalAddress();
         m.lock.lock();
         try {
-            return m.pool.address(indexFor(lanIp));
+            return m.pool.address(m.pool.indexFor(lanIp));
         } finally {
             m.lock.unlock();
         }
     }
 
-    /** The pool index of the address LAN host {@code ip}'s mappings use (lock held). */
-    private int indexFor(int ip) {
-        int i = m.pool.pairedIndex(ip);
-        return i >= 0 ? i : m.pool.leastUsed();
-    }
 
     @Override
     public long epochSeconds() { return (System.nanoTime() - started) / 1_000_000_000L; }
@@ -101,7 +96,7 @@ final class Leases implements PortMapper {
         PortAllocator a = m.allocator(p);
         int known = a.portOf(ep);
         if (known >= 0 && (!exact || suggestedPort == 0 || suggestedPort == External.port(known))) return known;
-        int suggested = suggestedPort == 0 ? 0 : External.of(indexFor(Endpoint.ip(ep)), suggestedPort);
+        int suggested = suggestedPort == 0 ? 0 : External.of(m.pool.indexFor(Endpoint.ip(ep)), suggestedPort);
         if (exact && suggested != 0 && !m.portFree(p, suggested, ep)) {
             throw new Refused(Reason.PORT_IN_USE, "public " + p.label + " port " + suggestedPort + " is taken or outside the pool");
         }
@@ -164,7 +159,7 @@ final class Leases implements PortMapper {
         try {
             long now = System.nanoTime();
             if (client != -1) {
-                Lease own = lease(p, External.of(indexFor(client), port), now);
+                Lease own = lease(p, External.of(m.pool.indexFor(client), port), now);
                 if (own != null || m.pool.pooled()) return own; // with a pool another host's lease of the port is not the client's
             }
             for (int i = 0; i < m.pool.size(); i++) {
@@ -220,7 +215,7 @@ final class Leases implements PortMapper {
                 long ep = Endpoint.of(s.lanIp(), s.lanPort());
                 int had = a.portOf(ep);
                 // on the host's address (paired pooling), the one its other mappings use
-                int x = External.of(had >= 0 ? External.index(had) : indexFor(s.lanIp()), s.publicPort());
+                int x = External.of(had >= 0 ? External.index(had) : m.pool.indexFor(s.lanIp()), s.publicPort());
                 long holder = a.ownerOf(x);
                 if (holder != ep) {
                     if (holder != Endpoint.NONE) {
